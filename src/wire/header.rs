@@ -1,0 +1,639 @@
+//! The small fields of the NTP header (RFC 5905 §7.3, Figure 8): leap indicator,
+//! version, mode, stratum, poll, precision, reference ID and kiss codes.
+//!
+//! Every field decodes from every bit pattern: registries that are open (modes beyond
+//! the ones defined, kiss codes, reference source names) keep the raw value instead of
+//! failing, so decoding and encoding round-trip exactly.
+
+use core::fmt;
+use core::net::Ipv4Addr;
+
+use crate::math::NtpDuration;
+
+/// Leap indicator (RFC 5905 §7.3, Figure 9): the 2-bit warning of an impending leap
+/// second in the last minute of the current UTC day, or "clock unsynchronized".
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LeapIndicator {
+    /// 0: no warning.
+    #[default]
+    NoWarning,
+    /// 1: the last minute of the day has 61 seconds.
+    InsertSecond,
+    /// 2: the last minute of the day has 59 seconds.
+    DeleteSecond,
+    /// 3: unknown (clock unsynchronized). A client must not use such a server.
+    Unsynchronized,
+}
+
+impl LeapIndicator {
+    /// The indicator of the low two bits of `bits` (higher bits are ignored).
+    #[inline]
+    pub const fn from_bits(bits: u8) -> Self {
+        match bits & 0b11 {
+            0 => Self::NoWarning,
+            1 => Self::InsertSecond,
+            2 => Self::DeleteSecond,
+            _ => Self::Unsynchronized,
+        }
+    }
+
+    /// The 2-bit wire value.
+    #[inline]
+    pub const fn to_bits(self) -> u8 {
+        self as u8
+    }
+}
+
+impl fmt::Display for LeapIndicator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NoWarning => "none",
+            Self::InsertSecond => "insert",
+            Self::DeleteSecond => "delete",
+            Self::Unsynchronized => "unsynchronized",
+        })
+    }
+}
+
+/// NTP version number (RFC 5905 §7.3): 1 to 4. Other values cannot be constructed, so a
+/// [`Packet`](crate::Packet) always carries a version that RFC 5905 §9.2 accepts.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Version(u8);
+
+impl Version {
+    /// NTPv1 (RFC 1059).
+    pub const V1: Self = Self(1);
+    /// NTPv2 (RFC 1119).
+    pub const V2: Self = Self(2);
+    /// NTPv3 (RFC 1305).
+    pub const V3: Self = Self(3);
+    /// NTPv4 (RFC 5905), the default.
+    pub const V4: Self = Self(4);
+
+    /// The version `n`, or `None` unless `1 <= n <= 4`.
+    #[inline]
+    pub const fn new(n: u8) -> Option<Self> {
+        match n {
+            1..=4 => Some(Self(n)),
+            _ => None,
+        }
+    }
+
+    /// The number, 1 to 4.
+    #[inline]
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl Default for Version {
+    fn default() -> Self {
+        Self::V4
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Association mode (RFC 5905 §7.3, Figure 10). All eight 3-bit values have a variant,
+/// so decoding is total.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Mode {
+    /// 0: reserved.
+    #[default]
+    Reserved,
+    /// 1: symmetric active.
+    SymmetricActive,
+    /// 2: symmetric passive.
+    SymmetricPassive,
+    /// 3: client (a request).
+    Client,
+    /// 4: server (a reply).
+    Server,
+    /// 5: broadcast.
+    Broadcast,
+    /// 6: NTP control message (RFC 9327).
+    Control,
+    /// 7: reserved for private use (ntpd's `ntpdc`).
+    Private,
+}
+
+impl Mode {
+    /// The mode of the low three bits of `bits` (higher bits are ignored).
+    #[inline]
+    pub const fn from_bits(bits: u8) -> Self {
+        match bits & 0b111 {
+            0 => Self::Reserved,
+            1 => Self::SymmetricActive,
+            2 => Self::SymmetricPassive,
+            3 => Self::Client,
+            4 => Self::Server,
+            5 => Self::Broadcast,
+            6 => Self::Control,
+            _ => Self::Private,
+        }
+    }
+
+    /// The 3-bit wire value.
+    #[inline]
+    pub const fn to_bits(self) -> u8 {
+        self as u8
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Reserved => "reserved",
+            Self::SymmetricActive => "symmetric active",
+            Self::SymmetricPassive => "symmetric passive",
+            Self::Client => "client",
+            Self::Server => "server",
+            Self::Broadcast => "broadcast",
+            Self::Control => "control",
+            Self::Private => "private",
+        })
+    }
+}
+
+/// Stratum (RFC 5905 §7.3, Figure 11): the distance from a reference clock. The raw
+/// byte is kept; [`class`](Self::class) interprets it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Stratum(pub u8);
+
+/// What a [`Stratum`] value means (RFC 5905 Figure 11).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum StratumClass {
+    /// 0: unspecified or invalid; in a server reply, a kiss-o'-death (RFC 5905 §7.4).
+    KissOfDeath,
+    /// 1: primary server, synchronized to a reference clock.
+    Primary,
+    /// 2–15: secondary server, synchronized over NTP.
+    Secondary,
+    /// 16: unsynchronized.
+    Unsynchronized,
+    /// 17–255: reserved.
+    Reserved,
+}
+
+impl Stratum {
+    /// The highest stratum a usable server may have (RFC 5905 `MAXSTRAT` − 1).
+    pub const MAX_SYNCHRONIZED: Self = Self(15);
+    /// Stratum 16: unsynchronized (RFC 5905 `MAXSTRAT`).
+    pub const UNSYNCHRONIZED: Self = Self(16);
+
+    /// The class of this stratum value.
+    #[inline]
+    pub const fn class(self) -> StratumClass {
+        match self.0 {
+            0 => StratumClass::KissOfDeath,
+            1 => StratumClass::Primary,
+            2..=15 => StratumClass::Secondary,
+            16 => StratumClass::Unsynchronized,
+            _ => StratumClass::Reserved,
+        }
+    }
+}
+
+impl fmt::Display for Stratum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Poll interval exponent (RFC 5905 §7.3): the maximum interval between messages is
+/// 2^`log2` seconds. Any `i8` is kept as received; [`to_duration`](Self::to_duration)
+/// clamps, so a hostile value cannot overflow a shift.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Poll(pub i8);
+
+impl Poll {
+    /// 2^`self` seconds, clamped to [`NtpDuration`]'s range
+    /// (see [`NtpDuration::from_log2_seconds`]).
+    #[inline]
+    pub const fn to_duration(self) -> NtpDuration {
+        NtpDuration::from_log2_seconds(self.0)
+    }
+}
+
+/// Clock precision exponent (RFC 5905 §7.3): the precision of the system clock is
+/// 2^`log2` seconds, e.g. −20 for about a microsecond. Kept as received;
+/// [`to_duration`](Self::to_duration) clamps.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Precision(pub i8);
+
+impl Precision {
+    /// 2^`self` seconds, clamped to [`NtpDuration`]'s range
+    /// (see [`NtpDuration::from_log2_seconds`]).
+    #[inline]
+    pub const fn to_duration(self) -> NtpDuration {
+        NtpDuration::from_log2_seconds(self.0)
+    }
+}
+
+/// Kiss-o'-Death codes (RFC 5905 §7.4, Figure 13): the reference ID of a stratum-0 reply.
+/// Codes outside the table stay as [`KissCode::Unknown`] with their bytes; RFC 5905
+/// §7.4 says a client must ignore those.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum KissCode {
+    /// `ACST`: the association belongs to a unicast server.
+    Acst,
+    /// `AUTH`: server authentication failed.
+    Auth,
+    /// `AUTO`: autokey sequence failed.
+    Auto,
+    /// `BCST`: the association belongs to a broadcast server.
+    Bcst,
+    /// `CRYP`: cryptographic authentication or identification failed.
+    Cryp,
+    /// `DENY`: access denied by remote server; stop sending to it.
+    Deny,
+    /// `DROP`: lost peer in symmetric mode.
+    Drop,
+    /// `RSTR`: access denied due to local policy; stop sending to it.
+    Rstr,
+    /// `INIT`: the association has not yet synchronized for the first time.
+    Init,
+    /// `MCST`: the association belongs to a dynamically discovered server.
+    Mcst,
+    /// `NKEY`: no key found.
+    Nkey,
+    /// `NTSN`: NTS negative-acknowledgment: the cookie was not accepted (RFC 8915 §5.7).
+    Ntsn,
+    /// `RATE`: rate exceeded; reduce the polling rate.
+    Rate,
+    /// `RMOT`: alteration of association from a remote host running ntpdc.
+    Rmot,
+    /// `STEP`: a step change in system time has occurred without a new association.
+    Step,
+    /// Any other four bytes, kept verbatim.
+    Unknown([u8; 4]),
+}
+
+impl KissCode {
+    /// Every code of the RFC 5905 Figure 13 table and RFC 8915, in table order.
+    pub const KNOWN: [Self; 15] = [
+        Self::Acst,
+        Self::Auth,
+        Self::Auto,
+        Self::Bcst,
+        Self::Cryp,
+        Self::Deny,
+        Self::Drop,
+        Self::Rstr,
+        Self::Init,
+        Self::Mcst,
+        Self::Nkey,
+        Self::Ntsn,
+        Self::Rate,
+        Self::Rmot,
+        Self::Step,
+    ];
+
+    /// The code spelled by four reference-ID bytes.
+    pub const fn from_bytes(bytes: [u8; 4]) -> Self {
+        match &bytes {
+            b"ACST" => Self::Acst,
+            b"AUTH" => Self::Auth,
+            b"AUTO" => Self::Auto,
+            b"BCST" => Self::Bcst,
+            b"CRYP" => Self::Cryp,
+            b"DENY" => Self::Deny,
+            b"DROP" => Self::Drop,
+            b"RSTR" => Self::Rstr,
+            b"INIT" => Self::Init,
+            b"MCST" => Self::Mcst,
+            b"NKEY" => Self::Nkey,
+            b"NTSN" => Self::Ntsn,
+            b"RATE" => Self::Rate,
+            b"RMOT" => Self::Rmot,
+            b"STEP" => Self::Step,
+            _ => Self::Unknown(bytes),
+        }
+    }
+
+    /// The four bytes of this code.
+    pub const fn to_bytes(self) -> [u8; 4] {
+        match self {
+            Self::Acst => *b"ACST",
+            Self::Auth => *b"AUTH",
+            Self::Auto => *b"AUTO",
+            Self::Bcst => *b"BCST",
+            Self::Cryp => *b"CRYP",
+            Self::Deny => *b"DENY",
+            Self::Drop => *b"DROP",
+            Self::Rstr => *b"RSTR",
+            Self::Init => *b"INIT",
+            Self::Mcst => *b"MCST",
+            Self::Nkey => *b"NKEY",
+            Self::Ntsn => *b"NTSN",
+            Self::Rate => *b"RATE",
+            Self::Rmot => *b"RMOT",
+            Self::Step => *b"STEP",
+            Self::Unknown(bytes) => bytes,
+        }
+    }
+}
+
+impl fmt::Display for KissCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_ascii_or_hex(f, self.to_bytes())
+    }
+}
+
+/// Reference-clock source names a stratum-1 server puts in its reference ID
+/// (RFC 5905 §7.3, Figure 12), plus [`SourceName::Other`] for the many names in use
+/// outside that table (`LOCL`, `GNSS`, `NTS`, …).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SourceName {
+    /// `GOES`: Geosynchronous Orbit Environment Satellite.
+    Goes,
+    /// `GPS`: Global Position System.
+    Gps,
+    /// `GAL`: Galileo Positioning System.
+    Gal,
+    /// `PPS`: generic pulse-per-second.
+    Pps,
+    /// `IRIG`: Inter-Range Instrumentation Group.
+    Irig,
+    /// `WWVB`: LF radio WWVB Ft. Collins, CO 60 kHz.
+    Wwvb,
+    /// `DCF`: LF radio DCF77 Mainflingen, DE 77.5 kHz.
+    Dcf,
+    /// `HBG`: LF radio HBG Prangins, HB 75 kHz.
+    Hbg,
+    /// `MSF`: LF radio MSF Anthorn, UK 60 kHz.
+    Msf,
+    /// `JJY`: LF radio JJY Fukushima, JP 40 kHz, Saga, JP 60 kHz.
+    Jjy,
+    /// `LORC`: MF radio LORAN C station, 100 kHz.
+    Lorc,
+    /// `TDF`: MF radio Allouis, FR 162 kHz.
+    Tdf,
+    /// `CHU`: HF radio CHU Ottawa, Ontario.
+    Chu,
+    /// `WWV`: HF radio WWV Ft. Collins, CO.
+    Wwv,
+    /// `WWVH`: HF radio WWVH Kauai, HI.
+    Wwvh,
+    /// `NIST`: NIST telephone modem.
+    Nist,
+    /// `ACTS`: NIST telephone modem.
+    Acts,
+    /// `USNO`: USNO telephone modem.
+    Usno,
+    /// `PTB`: European telephone modem.
+    Ptb,
+    /// Any other four bytes, kept verbatim (names shorter than four characters are
+    /// padded with zero bytes on the wire).
+    Other([u8; 4]),
+}
+
+impl SourceName {
+    /// The name of four reference-ID bytes.
+    pub const fn from_bytes(bytes: [u8; 4]) -> Self {
+        match &bytes {
+            b"GOES" => Self::Goes,
+            b"GPS\0" => Self::Gps,
+            b"GAL\0" => Self::Gal,
+            b"PPS\0" => Self::Pps,
+            b"IRIG" => Self::Irig,
+            b"WWVB" => Self::Wwvb,
+            b"DCF\0" => Self::Dcf,
+            b"HBG\0" => Self::Hbg,
+            b"MSF\0" => Self::Msf,
+            b"JJY\0" => Self::Jjy,
+            b"LORC" => Self::Lorc,
+            b"TDF\0" => Self::Tdf,
+            b"CHU\0" => Self::Chu,
+            b"WWV\0" => Self::Wwv,
+            b"WWVH" => Self::Wwvh,
+            b"NIST" => Self::Nist,
+            b"ACTS" => Self::Acts,
+            b"USNO" => Self::Usno,
+            b"PTB\0" => Self::Ptb,
+            _ => Self::Other(bytes),
+        }
+    }
+
+    /// The four wire bytes (zero-padded).
+    pub const fn to_bytes(self) -> [u8; 4] {
+        match self {
+            Self::Goes => *b"GOES",
+            Self::Gps => *b"GPS\0",
+            Self::Gal => *b"GAL\0",
+            Self::Pps => *b"PPS\0",
+            Self::Irig => *b"IRIG",
+            Self::Wwvb => *b"WWVB",
+            Self::Dcf => *b"DCF\0",
+            Self::Hbg => *b"HBG\0",
+            Self::Msf => *b"MSF\0",
+            Self::Jjy => *b"JJY\0",
+            Self::Lorc => *b"LORC",
+            Self::Tdf => *b"TDF\0",
+            Self::Chu => *b"CHU\0",
+            Self::Wwv => *b"WWV\0",
+            Self::Wwvh => *b"WWVH",
+            Self::Nist => *b"NIST",
+            Self::Acts => *b"ACTS",
+            Self::Usno => *b"USNO",
+            Self::Ptb => *b"PTB\0",
+            Self::Other(bytes) => bytes,
+        }
+    }
+}
+
+impl fmt::Display for SourceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_ascii_or_hex(f, self.to_bytes())
+    }
+}
+
+/// The 32-bit reference ID (RFC 5905 §7.3). Its meaning depends on the stratum of the
+/// packet that carries it; [`interpret`](Self::interpret) applies that rule.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ReferenceId(pub [u8; 4]);
+
+/// A [`ReferenceId`] read in the light of the packet's stratum.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum ReferenceKind {
+    /// Stratum 0: a kiss code (RFC 5905 §7.4).
+    Kiss(KissCode),
+    /// Stratum 1: the name of the reference clock.
+    Source(SourceName),
+    /// Stratum 2–15: the IPv4 address of the upstream server, or for IPv6 the first four
+    /// octets of the MD5 hash of its address (the two cannot be told apart).
+    Upstream(Ipv4Addr),
+    /// Stratum 16–255: no defined meaning; the raw bytes.
+    Raw([u8; 4]),
+}
+
+impl ReferenceId {
+    /// The reference ID of an IPv4 upstream server.
+    #[inline]
+    pub const fn from_ipv4(addr: Ipv4Addr) -> Self {
+        Self(addr.octets())
+    }
+
+    /// The reference ID spelling a kiss code (for stratum-0 replies).
+    #[inline]
+    pub const fn from_kiss_code(code: KissCode) -> Self {
+        Self(code.to_bytes())
+    }
+
+    /// The reference ID naming a reference clock (for stratum-1 servers).
+    #[inline]
+    pub const fn from_source(name: SourceName) -> Self {
+        Self(name.to_bytes())
+    }
+
+    /// The 32-bit value, most significant byte first on the wire.
+    #[inline]
+    pub const fn to_bits(self) -> u32 {
+        u32::from_be_bytes(self.0)
+    }
+
+    /// The ID as a kiss code, whatever the stratum.
+    #[inline]
+    pub const fn as_kiss_code(self) -> KissCode {
+        KissCode::from_bytes(self.0)
+    }
+
+    /// The ID interpreted by the rule of RFC 5905 §7.3 for `stratum`.
+    pub const fn interpret(self, stratum: Stratum) -> ReferenceKind {
+        match stratum.class() {
+            StratumClass::KissOfDeath => ReferenceKind::Kiss(KissCode::from_bytes(self.0)),
+            StratumClass::Primary => ReferenceKind::Source(SourceName::from_bytes(self.0)),
+            StratumClass::Secondary => {
+                ReferenceKind::Upstream(Ipv4Addr::new(self.0[0], self.0[1], self.0[2], self.0[3]))
+            }
+            StratumClass::Unsynchronized | StratumClass::Reserved => ReferenceKind::Raw(self.0),
+        }
+    }
+}
+
+/// Dotted-quad form, as `ntpq` prints the reference ID of a secondary server.
+impl fmt::Display for ReferenceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0;
+        write!(f, "{a}.{b}.{c}.{d}")
+    }
+}
+
+impl fmt::Display for ReferenceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Kiss(code) => fmt::Display::fmt(code, f),
+            Self::Source(name) => fmt::Display::fmt(name, f),
+            Self::Upstream(addr) => fmt::Display::fmt(addr, f),
+            Self::Raw(bytes) => write!(f, "0x{:08x}", u32::from_be_bytes(*bytes)),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for ReferenceKind {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Self::Kiss(code) => defmt::write!(f, "Kiss({})", code),
+            Self::Source(name) => defmt::write!(f, "Source({})", name),
+            Self::Upstream(addr) => defmt::write!(f, "Upstream({=[u8; 4]})", addr.octets()),
+            Self::Raw(bytes) => defmt::write!(f, "Raw({=[u8; 4]})", bytes),
+        }
+    }
+}
+
+/// Prints four bytes as text when they are printable ASCII (trailing NULs dropped),
+/// otherwise as hexadecimal, so a hostile reference ID cannot inject control bytes
+/// into a log line.
+fn write_ascii_or_hex(f: &mut fmt::Formatter<'_>, bytes: [u8; 4]) -> fmt::Result {
+    let text_len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    let (text, padding) = bytes.split_at(text_len);
+    let printable =
+        !text.is_empty() && text.iter().all(|b| b.is_ascii_graphic()) && padding.iter().all(|&b| b == 0);
+    if printable {
+        for &b in text {
+            fmt::Write::write_char(f, char::from(b))?;
+        }
+        Ok(())
+    } else {
+        write!(f, "0x{:08x}", u32::from_be_bytes(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn bit_fields_round_trip_over_every_pattern() {
+        for bits in 0..4u8 {
+            assert_eq!(LeapIndicator::from_bits(bits).to_bits(), bits);
+        }
+        for bits in 0..8u8 {
+            assert_eq!(Mode::from_bits(bits).to_bits(), bits);
+        }
+        for n in 0..=255u8 {
+            assert_eq!(Version::new(n).is_some(), (1..=4).contains(&n));
+            assert_eq!(Version::new(n).map(Version::get).unwrap_or(n), n);
+        }
+    }
+
+    #[test]
+    fn kiss_codes_round_trip_and_unknown_codes_are_kept() {
+        for code in KissCode::KNOWN {
+            assert_eq!(KissCode::from_bytes(code.to_bytes()), code);
+            assert!(!matches!(code, KissCode::Unknown(_)));
+        }
+        assert_eq!(KissCode::from_bytes(*b"XABC"), KissCode::Unknown(*b"XABC"));
+        assert_eq!(KissCode::Rate.to_string(), "RATE");
+        assert_eq!(KissCode::Unknown([0xFF; 4]).to_string(), "0xffffffff");
+        assert_eq!(KissCode::Unknown([0; 4]).to_string(), "0x00000000");
+        assert_eq!(KissCode::Unknown(*b"A\nBC").to_string(), "0x410a4243");
+    }
+
+    #[test]
+    fn reference_id_depends_on_stratum() {
+        let id = ReferenceId(*b"GPS\0");
+        assert_eq!(id.interpret(Stratum(1)), ReferenceKind::Source(SourceName::Gps));
+        assert_eq!(id.interpret(Stratum(1)).to_string(), "GPS");
+        assert_eq!(id.interpret(Stratum(2)), ReferenceKind::Upstream(Ipv4Addr::new(b'G', b'P', b'S', 0)));
+        assert_eq!(ReferenceId(*b"DENY").interpret(Stratum(0)), ReferenceKind::Kiss(KissCode::Deny));
+        assert_eq!(ReferenceId([1, 2, 3, 4]).interpret(Stratum(16)), ReferenceKind::Raw([1, 2, 3, 4]));
+        assert_eq!(ReferenceId([133, 243, 238, 163]).to_string(), "133.243.238.163");
+        assert_eq!(SourceName::from_bytes(*b"LOCL"), SourceName::Other(*b"LOCL"));
+        assert_eq!(SourceName::Other(*b"LOCL").to_string(), "LOCL");
+    }
+
+    #[test]
+    fn stratum_classes() {
+        let classes: std::vec::Vec<StratumClass> = (0..=255u8).map(|s| Stratum(s).class()).collect();
+        assert_eq!(classes[0], StratumClass::KissOfDeath);
+        assert_eq!(classes[1], StratumClass::Primary);
+        assert!(classes[2..=15].iter().all(|c| *c == StratumClass::Secondary));
+        assert_eq!(classes[16], StratumClass::Unsynchronized);
+        assert!(classes[17..].iter().all(|c| *c == StratumClass::Reserved));
+    }
+
+    #[test]
+    fn poll_and_precision_clamp() {
+        assert_eq!(Poll(6).to_duration(), NtpDuration::from_seconds(64));
+        assert_eq!(Precision(-20).to_duration().to_nanos(), 953);
+        assert_eq!(Poll(127).to_duration(), NtpDuration::MAX);
+        assert_eq!(Precision(-128).to_duration(), NtpDuration::ZERO);
+    }
+}
