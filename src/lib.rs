@@ -94,6 +94,11 @@ pub mod error;
 pub mod math;
 pub mod wire;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use error::{EmitError, ExtensionFieldError, ParseError};
 pub use math::NtpDuration;
 pub use wire::{

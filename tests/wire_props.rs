@@ -135,7 +135,7 @@ proptest! {
         let expect = (mag * (1i128 << 32) + 999_999_999) / 1_000_000_000;
         prop_assert_eq!(i128::from(d.to_bits()).abs(), expect);
         prop_assert_eq!(d.to_nanos(), n);
-        let back = i128::from(d.to_bits()).abs() * 1_000_000_000 >> 32;
+        let back = (i128::from(d.to_bits()).abs() * 1_000_000_000) >> 32;
         prop_assert_eq!(i128::from(d.to_nanos()).abs(), back);
     }
 

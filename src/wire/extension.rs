@@ -17,6 +17,10 @@ pub const MIN_EXTENSION_FIELD_LEN: usize = 16;
 /// Smallest last extension field when no MAC follows (RFC 7822 §7.5).
 pub const MIN_LAST_EXTENSION_FIELD_LEN: usize = 28;
 
+/// Shortest last field the writer puts before a 4-byte crypto-NAK: 16 + 4 and 20 + 4
+/// bytes are MAC sizes, 24 + 4 is not.
+const MIN_LAST_FIELD_BEFORE_NAK: usize = 24;
+
 /// One extension field, borrowed from the packet.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -247,7 +251,7 @@ impl<'a> ExtensionWriter<'a> {
     /// Ends the packet without a MAC and returns its length. A last field shorter than
     /// 28 bytes is padded to 28 (RFC 7822 §7.5) so it cannot be mistaken for a MAC.
     pub fn finish(mut self) -> Result<usize, EmitError> {
-        let padding = self.last_field_padding();
+        let padding = self.last_field_padding(MIN_LAST_EXTENSION_FIELD_LEN);
         let end = self.reserve(padding)?;
         self.pad_last_field(padding);
         Ok(end)
@@ -256,13 +260,13 @@ impl<'a> ExtensionWriter<'a> {
     /// Ends the packet with a MAC (key ID and digest) and returns its length. The digest
     /// must be empty (a crypto-NAK), 16 or 20 bytes.
     ///
-    /// Before a crypto-NAK the last field is padded to 28 bytes: a 16- or 20-byte field
+    /// Before a crypto-NAK the last field is padded to 24 bytes: a 16- or 20-byte field
     /// plus the 4-byte NAK would be 20 or 24 bytes, which a receiver reads as a MAC.
     pub fn finish_with_mac(mut self, key_id: u32, digest: &[u8]) -> Result<usize, EmitError> {
         if !matches!(digest.len(), 0 | 16 | 20) {
             return Err(EmitError::BadMacLength { len: digest.len() });
         }
-        let padding = if digest.is_empty() { self.last_field_padding() } else { 0 };
+        let padding = if digest.is_empty() { self.last_field_padding(MIN_LAST_FIELD_BEFORE_NAK) } else { 0 };
         let mac_len = digest.len().saturating_add(4);
         let end = self.reserve(padding.saturating_add(mac_len))?;
         self.pad_last_field(padding);
@@ -274,10 +278,10 @@ impl<'a> ExtensionWriter<'a> {
         Ok(end)
     }
 
-    /// Bytes needed to bring the last field up to 28.
-    fn last_field_padding(&self) -> usize {
+    /// Bytes needed to bring the last field up to `min` bytes.
+    fn last_field_padding(&self, min: usize) -> usize {
         match self.last {
-            Some((_, len)) => MIN_LAST_EXTENSION_FIELD_LEN.saturating_sub(len),
+            Some((_, len)) => min.saturating_sub(len),
             None => 0,
         }
     }
@@ -291,7 +295,7 @@ impl<'a> ExtensionWriter<'a> {
         let new_len = len.saturating_add(padding);
         let field = self.buf.get_mut(start..start.saturating_add(new_len)).unwrap_or_default();
         field.get_mut(len..).unwrap_or_default().fill(0);
-        // new_len is 28 here.
+        // new_len is 24 or 28 here.
         BigEndian::write_u16(field.get_mut(2..4).unwrap_or_default(), new_len as u16);
         self.len = self.len.saturating_add(padding);
         self.last = Some((start, new_len));
@@ -395,14 +399,21 @@ mod tests {
         let mut w = ExtensionWriter::new(&mut buf).unwrap();
         w.push(9, &[]).unwrap();
         let len = w.finish_with_mac(0, &[]).unwrap();
-        assert_eq!(len, 48 + 28 + 4);
-        assert_eq!(validate_trailer(&buf[48..len], true), Ok(28));
-        assert!(read_mac(&buf[76..len]).unwrap().is_crypto_nak());
+        assert_eq!(len, 48 + 24 + 4);
+        assert_eq!(validate_trailer(&buf[48..len], true), Ok(24));
+        assert!(read_mac(&buf[72..len]).unwrap().is_crypto_nak());
+        // A 24-byte field before a NAK is already unambiguous and is left as it is
+        // (found by the parse_bytes fuzzer: padding it changed a valid packet).
+        let mut w = ExtensionWriter::new(&mut buf).unwrap();
+        w.push(9, &[0xAB; 20]).unwrap();
+        let len = w.finish_with_mac(0, &[]).unwrap();
+        assert_eq!(len, 48 + 24 + 4);
+        assert_eq!(&buf[48..52], &[0, 9, 0, 24]);
         // Not enough room for padding and NAK together: nothing is written.
         let mut small = [0x11u8; 48 + 16 + 4];
         let mut w = ExtensionWriter::new(&mut small).unwrap();
         w.push(9, &[]).unwrap();
-        assert_eq!(w.finish_with_mac(0, &[]), Err(EmitError::BufferTooSmall { required: 80 }));
+        assert_eq!(w.finish_with_mac(0, &[]), Err(EmitError::BufferTooSmall { required: 76 }));
         assert_eq!(&small[48..52], &[0, 9, 0, 16]);
         assert!(small[64..].iter().all(|&b| b == 0x11));
     }

@@ -19,7 +19,7 @@ pub const NTPD_REPLY: &str =
     "240206ec00000052000005a085f3eea3e181046a0030f9d17f9dbefc992ba33be181075e7b9ec12ee181075e7ba0b807";
 
 pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length");
+    assert!(s.len().is_multiple_of(2), "odd hex length");
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
