@@ -102,7 +102,7 @@ struct ReadmeDoctests;
 pub use error::{EmitError, ExtensionFieldError, ParseError};
 pub use math::NtpDuration;
 pub use wire::{
-    ExtensionField, ExtensionFields, ExtensionWriter, HEADER_LEN, KissCode, LeapIndicator,
+    CivilTime, ExtensionField, ExtensionFields, ExtensionWriter, HEADER_LEN, KissCode, LeapIndicator,
     MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, Mac, Mode, NtpShort, NtpTimestamp, OutOfRange, Packet, PacketView,
     Poll, Precision, ReferenceId, ReferenceKind, SourceName, Stratum, StratumClass, UnixTime, Version,
 };

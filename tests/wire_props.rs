@@ -174,8 +174,9 @@ proptest! {
     #[test]
     fn civil_round_trip(secs in -(1i64 << 44)..(1i64 << 44), nanos in 0u32..1_000_000_000) {
         let t = UnixTime::new(secs, nanos).unwrap();
-        let (y, mo, d, h, mi, s, ns) = t.to_civil();
-        prop_assert_eq!(UnixTime::from_civil(i32::try_from(y).unwrap(), mo, d, h, mi, s, ns), Some(t));
+        let c = t.to_civil();
+        let year = i32::try_from(c.year).unwrap();
+        prop_assert_eq!(UnixTime::from_civil(year, c.month, c.day, c.hour, c.minute, c.second, c.nanos), Some(t));
     }
 }
 

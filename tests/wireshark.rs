@@ -59,8 +59,9 @@ fn wireshark_time(t: NtpTimestamp) -> String {
     if t.is_zero() {
         return "NULL".into();
     }
-    let (y, mo, d, h, mi, s, ns) = t.to_unix_rfc4330().to_civil();
-    format!("{} {d:>2}, {y} {h:02}:{mi:02}:{s:02}.{ns:09} UTC", MONTHS[usize::from(mo) - 1])
+    let CivilTime { year, month, day, hour, minute, second, nanos } = t.to_unix_rfc4330().to_civil();
+    let month = MONTHS[usize::from(month) - 1];
+    format!("{month} {day:>2}, {year} {hour:02}:{minute:02}:{second:02}.{nanos:09} UTC")
 }
 
 /// What ntpkit says each dissected field should be.

@@ -175,6 +175,14 @@ impl<'a> Iterator for ExtensionFields<'a> {
     }
 }
 
+/// Logs how many bytes are left to walk.
+#[cfg(feature = "defmt")]
+impl defmt::Format for ExtensionFields<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "ExtensionFields {{ remaining: {=usize} }}", self.rest.len());
+    }
+}
+
 /// Appends extension fields and an optional MAC after a 48-byte header in a caller's
 /// buffer, with the padding and minimum lengths of RFC 7822.
 ///
@@ -200,6 +208,14 @@ pub struct ExtensionWriter<'a> {
     fields: usize,
     /// Offset and length of the last field written, so `finish` can pad it to 28.
     last: Option<(usize, usize)>,
+}
+
+/// Logs the length written and the number of fields.
+#[cfg(feature = "defmt")]
+impl defmt::Format for ExtensionWriter<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "ExtensionWriter {{ len: {=usize}, fields: {=usize} }}", self.len, self.fields);
+    }
 }
 
 impl<'a> ExtensionWriter<'a> {

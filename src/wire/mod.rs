@@ -16,7 +16,7 @@ pub use header::{
     StratumClass, Version,
 };
 pub use packet::{Packet, PacketView};
-pub use timestamp::{NtpShort, NtpTimestamp, OutOfRange, UNIX_EPOCH_NTP_SECONDS, UnixTime};
+pub use timestamp::{CivilTime, NtpShort, NtpTimestamp, OutOfRange, UNIX_EPOCH_NTP_SECONDS, UnixTime};
 
 /// Length of the NTP header (RFC 5905 §7.3).
 pub const HEADER_LEN: usize = 48;

@@ -250,6 +250,19 @@ impl<T: AsRef<[u8]>> PacketView<T> {
     }
 }
 
+/// Logs the decoded header and the packet length.
+#[cfg(feature = "defmt")]
+impl<T: AsRef<[u8]>> defmt::Format for PacketView<T> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "PacketView {{ len: {=usize}, header: {} }}",
+            self.as_bytes().len(),
+            self.to_packet()
+        );
+    }
+}
+
 impl<T: AsRef<[u8]> + AsMut<[u8]>> PacketView<T> {
     #[inline]
     fn header_mut(&mut self) -> Option<&mut [u8; HEADER_LEN]> {

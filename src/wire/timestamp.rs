@@ -208,10 +208,11 @@ impl fmt::Display for NtpTimestamp {
 /// year-2038 limit. Leap seconds are not counted, as in POSIX time and NTP.
 ///
 /// ```
-/// use ntpkit::UnixTime;
+/// use ntpkit::{CivilTime, UnixTime};
 /// let t = UnixTime::from_civil(2040, 6, 1, 0, 0, 0, 0).unwrap();
 /// assert_eq!(t.seconds(), 2_222_121_600);
-/// assert_eq!(t.to_civil(), (2040, 6, 1, 0, 0, 0, 0));
+/// assert_eq!(t.to_civil(), CivilTime::new(2040, 6, 1, 0, 0, 0, 0));
+/// assert_eq!(t.to_string(), "2040-06-01T00:00:00.000000000Z");
 /// assert!(t.to_i32_seconds().is_err()); // past 2038: does not fit a signed 32-bit time_t
 /// assert_eq!(t.to_u32_seconds(), Ok(2_222_121_600));
 /// ```
@@ -307,18 +308,17 @@ impl UnixTime {
         Some(Self { secs, nanos })
     }
 
-    /// The proleptic-Gregorian UTC calendar fields
-    /// `(year, month, day, hour, minute, second, nanos)`.
+    /// The proleptic-Gregorian UTC calendar date and time of this instant.
     ///
     /// Calendar arithmetic uses division; it is not on the packet path.
-    pub fn to_civil(self) -> (i64, u8, u8, u8, u8, u8, u32) {
+    pub fn to_civil(self) -> CivilTime {
         let days = self.secs.div_euclid(86_400);
         let secs_of_day = self.secs.rem_euclid(86_400); // 0..86_400
         let (year, month, day) = civil_from_days(days);
         let hour = (secs_of_day / 3600) as u8;
         let minute = (secs_of_day % 3600 / 60) as u8;
         let second = (secs_of_day % 60) as u8;
-        (year, month, day, hour, minute, second, self.nanos)
+        CivilTime { year, month, day, hour, minute, second, nanos: self.nanos }
     }
 
     /// The [`std::time::SystemTime`] of this instant, or `None` if the platform cannot
@@ -361,8 +361,44 @@ impl UnixTime {
 /// ISO 8601 UTC with nanoseconds: `2019-11-21T12:53:50.482891153Z`.
 impl fmt::Display for UnixTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d, h, mi, s, ns) = self.to_civil();
-        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ns:09}Z")
+        fmt::Display::fmt(&self.to_civil(), f)
+    }
+}
+
+/// A UTC calendar date and time in the proleptic Gregorian calendar, as returned by
+/// [`UnixTime::to_civil`]. Fields are public and unchecked; [`UnixTime::from_civil`]
+/// validates them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CivilTime {
+    /// Year (astronomical numbering: 0 is 1 BC).
+    pub year: i64,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day of the month, 1–31.
+    pub day: u8,
+    /// Hour, 0–23.
+    pub hour: u8,
+    /// Minute, 0–59.
+    pub minute: u8,
+    /// Second, 0–59 (NTP and POSIX time do not count leap seconds).
+    pub second: u8,
+    /// Nanoseconds, 0–999,999,999.
+    pub nanos: u32,
+}
+
+impl CivilTime {
+    /// The calendar fields, in the order they are written.
+    pub const fn new(year: i64, month: u8, day: u8, hour: u8, minute: u8, second: u8, nanos: u32) -> Self {
+        Self { year, month, day, hour, minute, second, nanos }
+    }
+}
+
+/// ISO 8601 UTC with nanoseconds: `2019-11-21T12:53:50.482891153Z`.
+impl fmt::Display for CivilTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { year, month, day, hour, minute, second, nanos } = *self;
+        write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{nanos:09}Z")
     }
 }
 
@@ -519,7 +555,7 @@ mod tests {
             assert_eq!(ts.seconds(), ntp_seconds, "06:28:{s}");
             assert_eq!(ts.to_unix_rfc4330(), unix);
             assert_eq!(ts.to_unix_near(civil(2026, 1, 1, 0, 0, 0).seconds()), unix);
-            assert_eq!(unix.to_civil(), (2036, 2, 7, 6, 28, s, 0));
+            assert_eq!(unix.to_civil(), CivilTime::new(2036, 2, 7, 6, 28, s, 0));
         }
     }
 
@@ -531,10 +567,10 @@ mod tests {
         assert_eq!(civil(1970, 1, 1, 0, 0, 0), UnixTime::EPOCH);
         // 1968: the earliest instant of the RFC 4330 window (seconds = 0x8000_0000).
         let start = NtpTimestamp::from_parts(0x8000_0000, 0).to_unix_rfc4330();
-        assert_eq!(start.to_civil(), (1968, 1, 20, 3, 14, 8, 0));
+        assert_eq!(start.to_civil(), CivilTime::new(1968, 1, 20, 3, 14, 8, 0));
         // 2104: the last second of the window (seconds = 0x7FFF_FFFF, era 1).
         let end = NtpTimestamp::from_parts(0x7FFF_FFFF, 0).to_unix_rfc4330();
-        assert_eq!(end.to_civil(), (2104, 2, 26, 9, 42, 23, 0));
+        assert_eq!(end.to_civil(), CivilTime::new(2104, 2, 26, 9, 42, 23, 0));
         // 2026: today, both conversions agree.
         let now = civil(2026, 11, 22, 12, 0, 0);
         assert_eq!(now.seconds(), 1_795_348_800);
@@ -560,9 +596,9 @@ mod tests {
     #[test]
     fn era_pivot_selects_the_nearest_era() {
         let ts = NtpTimestamp::from_parts(100, 0); // 1900-01-01 00:01:40 or 2036-02-07 06:29:56
-        assert_eq!(ts.to_unix_near(civil(1920, 1, 1, 0, 0, 0).seconds()).to_civil().0, 1900);
-        assert_eq!(ts.to_unix_near(civil(2030, 1, 1, 0, 0, 0).seconds()).to_civil().0, 2036);
-        assert_eq!(ts.to_unix_near(civil(2300, 1, 1, 0, 0, 0).seconds()).to_civil().0, 2308);
+        assert_eq!(ts.to_unix_near(civil(1920, 1, 1, 0, 0, 0).seconds()).to_civil().year, 1900);
+        assert_eq!(ts.to_unix_near(civil(2030, 1, 1, 0, 0, 0).seconds()).to_civil().year, 2036);
+        assert_eq!(ts.to_unix_near(civil(2300, 1, 1, 0, 0, 0).seconds()).to_civil().year, 2308);
         // Extreme pivots clamp instead of overflowing.
         let _ = ts.to_unix_near(i64::MAX);
         let _ = ts.to_unix_near(i64::MIN);

@@ -1,0 +1,45 @@
+//! Every public type implements `defmt::Format` under the `defmt` feature: a compile-time
+//! check, so a new type without it fails the `--all-features` build. (Nothing is logged,
+//! so no defmt global logger is needed.)
+#![cfg(feature = "defmt")]
+
+use ntpkit::*;
+
+fn is_format<T: defmt::Format + ?Sized>() -> &'static str {
+    core::any::type_name::<T>()
+}
+
+#[test]
+fn every_public_type_implements_defmt_format() {
+    let names = [
+        is_format::<NtpTimestamp>(),
+        is_format::<NtpShort>(),
+        is_format::<NtpDuration>(),
+        is_format::<UnixTime>(),
+        is_format::<CivilTime>(),
+        is_format::<OutOfRange>(),
+        is_format::<LeapIndicator>(),
+        is_format::<Version>(),
+        is_format::<Mode>(),
+        is_format::<Stratum>(),
+        is_format::<StratumClass>(),
+        is_format::<Poll>(),
+        is_format::<Precision>(),
+        is_format::<ReferenceId>(),
+        is_format::<ReferenceKind>(),
+        is_format::<KissCode>(),
+        is_format::<SourceName>(),
+        is_format::<Packet>(),
+        is_format::<PacketView<&[u8]>>(),
+        is_format::<PacketView<[u8; 48]>>(),
+        is_format::<ExtensionField<'static>>(),
+        is_format::<ExtensionFields<'static>>(),
+        is_format::<ExtensionWriter<'static>>(),
+        is_format::<Mac<'static>>(),
+        is_format::<ParseError>(),
+        is_format::<ExtensionFieldError>(),
+        is_format::<EmitError>(),
+    ];
+    assert_eq!(names.len(), 27);
+    assert!(names.iter().all(|n| n.contains("ntpkit")));
+}
