@@ -90,8 +90,14 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod client;
 pub mod error;
 pub mod math;
+pub mod server;
+pub mod sntp;
+#[cfg(feature = "std")]
+pub mod std_impls;
+pub mod traits;
 pub mod wire;
 
 /// The README's examples, compiled and run as doctests.

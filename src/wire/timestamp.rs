@@ -102,6 +102,19 @@ impl NtpTimestamp {
         Self(u64::from_be_bytes(bytes))
     }
 
+    /// `self - earlier`: the era-less signed difference (RFC 5905 §6), correct whenever
+    /// the instants are within ±2³¹ s (68 years) of each other. Same as the `-` operator.
+    #[inline]
+    pub const fn duration_since(self, earlier: Self) -> NtpDuration {
+        NtpDuration::from_bits(self.0.wrapping_sub(earlier.0) as i64)
+    }
+
+    /// `self + duration`, wrapping modulo 2³² s like the wire format. Same as `+`.
+    #[inline]
+    pub const fn wrapping_add(self, duration: NtpDuration) -> Self {
+        Self(self.0.wrapping_add(duration.to_bits() as u64))
+    }
+
     /// The timestamp of a Unix instant, dropping the era (the NTP seconds are taken
     /// modulo 2³²). Nanoseconds of 10⁹ or more saturate to the last fraction of the
     /// second. `from_unix(t).to_unix_near(t.seconds()) == t` for every whole nanosecond.
@@ -167,7 +180,7 @@ impl Sub for NtpTimestamp {
     type Output = NtpDuration;
     #[inline]
     fn sub(self, rhs: Self) -> NtpDuration {
-        NtpDuration::from_bits(self.0.wrapping_sub(rhs.0) as i64)
+        self.duration_since(rhs)
     }
 }
 
@@ -176,7 +189,7 @@ impl Add<NtpDuration> for NtpTimestamp {
     type Output = Self;
     #[inline]
     fn add(self, rhs: NtpDuration) -> Self {
-        Self(self.0.wrapping_add(rhs.to_bits() as u64))
+        self.wrapping_add(rhs)
     }
 }
 

@@ -1,0 +1,465 @@
+//! Checking a server's reply against a [`PendingRequest`] and computing the
+//! [`SyncResult`].
+
+use core::fmt;
+use core::net::SocketAddr;
+use core::time::Duration;
+
+use crate::client::request::PendingRequest;
+use crate::error::ParseError;
+use crate::math::{NtpDuration, offset_delay, phi_times};
+use crate::wire::{
+    KissCode, LeapIndicator, Mode, NtpShort, NtpTimestamp, PacketView, Poll, Precision, ReferenceId, Stratum,
+    Version,
+};
+
+/// Limits a reply must meet. The defaults follow RFC 4330 §5 and chrony.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ValidationConfig {
+    /// Largest root distance accepted: default 1 s (RFC 4330 §5 check 5; RFC 5905
+    /// `MAXDIST`).
+    pub max_root_distance: NtpDuration,
+    /// Largest T3 − T2 accepted: default 4 s (chrony's `MAX_SERVER_INTERVAL`; a server
+    /// does not hold a request that long).
+    pub max_server_interval: NtpDuration,
+    /// Largest round-trip delay accepted, if any: default none.
+    pub max_delay: Option<NtpDuration>,
+    /// Largest |offset| accepted, if any (a step limit): default none.
+    pub max_offset: Option<NtpDuration>,
+    /// Precision of the client's own clock, the floor for delay and a term of
+    /// dispersion (RFC 5905 §8): default 2⁻²⁰ s (about 1 µs).
+    pub local_precision: Precision,
+}
+
+impl Default for ValidationConfig {
+    fn default() -> Self {
+        Self {
+            max_root_distance: NtpDuration::ONE_SECOND,
+            max_server_interval: NtpDuration::from_seconds(4),
+            max_delay: None,
+            max_offset: None,
+            local_precision: Precision(-20),
+        }
+    }
+}
+
+/// Why a reply was not accepted. The [`PendingRequest`] is unchanged by every rejection,
+/// so the genuine reply that may follow is still accepted (CVE-2016-9042).
+///
+/// Variants are listed in the order the checks run
+/// (`shared/design/PROTOCOL-CHECKS.md`, "Order of checks").
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Reject {
+    /// Not a well-formed NTP packet.
+    Parse(ParseError),
+    /// A reply to this request was already accepted (RFC 5905 §8 test 1: duplicate).
+    NotAwaitingResponse,
+    /// From another address or port than the request went to (RFC 4330 §5).
+    UnexpectedSource,
+    /// Origin timestamp zero: never a reply to our request (CVE-2015-8138).
+    ZeroOrigin,
+    /// Origin timestamp is not our nonce (RFC 5905 §8 test 2: bogus).
+    OriginMismatch,
+    /// Mode is not 4 (server).
+    WrongMode(Mode),
+    /// Version differs from the request's (RFC 4330 §5).
+    VersionMismatch {
+        /// Version sent.
+        sent: Version,
+        /// Version received.
+        received: Version,
+    },
+    /// Stratum 0 with a kiss code outside the RFC 5905 §7.4 table: ignored.
+    KissUnknown([u8; 4]),
+    /// Leap indicator 3: the server is not synchronized.
+    Unsynchronized,
+    /// Stratum above 15 (RFC 5905 `MAXSTRAT`).
+    InvalidStratum(u8),
+    /// Receive timestamp (T2) is zero.
+    ZeroReceive,
+    /// Transmit timestamp (T3) is zero.
+    ZeroTransmit,
+    /// Root distance at or above the limit (RFC 5905 §8 test 7; RFC 4330 check 5).
+    RootDistanceTooLarge {
+        /// The root distance computed.
+        root_distance: NtpDuration,
+    },
+    /// Reference timestamp later than the transmit timestamp (RFC 5905 A.5.1.1).
+    BadHeader,
+    /// T3 − T2 negative beyond the server's precision, or above the server-interval
+    /// limit.
+    ServerTimesInconsistent {
+        /// T3 − T2.
+        interval: NtpDuration,
+    },
+    /// The four timestamps cannot give an unambiguous offset and delay (a difference of
+    /// exactly 2³¹ s, or a delay beyond ±2³¹ s).
+    OffsetAmbiguous,
+    /// Delay above [`ValidationConfig::max_delay`].
+    DelayTooLarge {
+        /// The delay measured.
+        delay: NtpDuration,
+    },
+    /// |offset| above [`ValidationConfig::max_offset`].
+    StepTooLarge {
+        /// The offset measured.
+        offset: NtpDuration,
+    },
+}
+
+impl Reject {
+    /// The variant's name, for logs and machine-readable output.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::Parse(_) => "Parse",
+            Self::NotAwaitingResponse => "NotAwaitingResponse",
+            Self::UnexpectedSource => "UnexpectedSource",
+            Self::ZeroOrigin => "ZeroOrigin",
+            Self::OriginMismatch => "OriginMismatch",
+            Self::WrongMode(_) => "WrongMode",
+            Self::VersionMismatch { .. } => "VersionMismatch",
+            Self::KissUnknown(_) => "KissUnknown",
+            Self::Unsynchronized => "Unsynchronized",
+            Self::InvalidStratum(_) => "InvalidStratum",
+            Self::ZeroReceive => "ZeroReceive",
+            Self::ZeroTransmit => "ZeroTransmit",
+            Self::RootDistanceTooLarge { .. } => "RootDistanceTooLarge",
+            Self::BadHeader => "BadHeader",
+            Self::ServerTimesInconsistent { .. } => "ServerTimesInconsistent",
+            Self::OffsetAmbiguous => "OffsetAmbiguous",
+            Self::DelayTooLarge { .. } => "DelayTooLarge",
+            Self::StepTooLarge { .. } => "StepTooLarge",
+        }
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Parse(e) => write!(f, "malformed reply: {e}"),
+            Self::NotAwaitingResponse => f.write_str("a reply to this request was already accepted"),
+            Self::UnexpectedSource => f.write_str("reply from an address the request was not sent to"),
+            Self::ZeroOrigin => f.write_str("origin timestamp is zero (RFC 5905 §8)"),
+            Self::OriginMismatch => f.write_str("origin timestamp does not match the request (RFC 5905 §8)"),
+            Self::WrongMode(m) => write!(f, "mode {} ({m}) is not 4 (server)", m.to_bits()),
+            Self::VersionMismatch { sent, received } => {
+                write!(f, "version {received} in reply to a version {sent} request (RFC 4330 §5)")
+            }
+            Self::KissUnknown(code) => {
+                write!(
+                    f,
+                    "kiss-o'-death with unknown code {} ignored (RFC 5905 §7.4)",
+                    KissCode::Unknown(*code)
+                )
+            }
+            Self::Unsynchronized => f.write_str("leap indicator 3: server clock unsynchronized"),
+            Self::InvalidStratum(s) => write!(f, "stratum {s} is above 15 (RFC 5905 MAXSTRAT)"),
+            Self::ZeroReceive => f.write_str("receive timestamp is zero (RFC 4330 §5)"),
+            Self::ZeroTransmit => f.write_str("transmit timestamp is zero (RFC 4330 §5)"),
+            Self::RootDistanceTooLarge { root_distance } => {
+                write!(f, "root distance {root_distance} at or above the limit (RFC 5905 §8 test 7)")
+            }
+            Self::BadHeader => f.write_str("reference timestamp is later than transmit timestamp"),
+            Self::ServerTimesInconsistent { interval } => {
+                write!(f, "server held the request for {interval} (T3 - T2 out of range)")
+            }
+            Self::OffsetAmbiguous => f.write_str("timestamps too far apart for an unambiguous offset"),
+            Self::DelayTooLarge { delay } => write!(f, "round-trip delay {delay} above the limit"),
+            Self::StepTooLarge { offset } => write!(f, "offset {offset} above the step limit"),
+        }
+    }
+}
+
+impl core::error::Error for Reject {}
+
+/// An accepted reply.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[must_use]
+pub enum Reply {
+    /// A time sample.
+    Sample(SyncResult),
+    /// A kiss-o'-death from the server (RFC 5905 §7.4), never a time sample: RATE asks
+    /// the client to poll less often, DENY and RSTR to stop. Its timestamps are not
+    /// used. Unauthenticated, it may be forged by an on-path attacker.
+    KissOfDeath(KissCode),
+}
+
+/// The result of one exchange (RFC 5905 §8): offset θ, delay δ, dispersion ε, root
+/// distance λ, the server's header fields and the four timestamps.
+///
+/// Offset is positive when the server's clock is ahead of ours.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SyncResult {
+    offset: NtpDuration,
+    delay: NtpDuration,
+    dispersion: NtpDuration,
+    /// T1..T4.
+    timestamps: [NtpTimestamp; 4],
+    leap: LeapIndicator,
+    version: Version,
+    stratum: Stratum,
+    poll: Poll,
+    precision: Precision,
+    root_delay: NtpShort,
+    root_dispersion: NtpShort,
+    reference_id: ReferenceId,
+    reference_timestamp: NtpTimestamp,
+}
+
+impl SyncResult {
+    /// Clock offset θ = ((T2 − T1) + (T3 − T4)) / 2 (RFC 5905 §8): how far the server's
+    /// clock is ahead of ours.
+    pub const fn offset(&self) -> NtpDuration {
+        self.offset
+    }
+
+    /// Round-trip delay δ = (T4 − T1) − (T3 − T2) (RFC 5905 §8), floored at the local
+    /// clock's precision as RFC 5905 A.5.1.1 does (so it is never negative).
+    pub const fn delay(&self) -> NtpDuration {
+        self.delay
+    }
+
+    /// Dispersion ε = ρ_server + ρ_local + Φ·(T4 − T1) (RFC 5905 §8), with Φ = 15 ppm.
+    pub const fn dispersion(&self) -> NtpDuration {
+        self.dispersion
+    }
+
+    /// Root distance λ = δ_root/2 + ε_root + δ/2 + ε (RFC 5905 §11.2.1, for one sample):
+    /// the maximum error of the server's time as seen here.
+    pub const fn root_distance(&self) -> NtpDuration {
+        root_distance(self.root_delay, self.root_dispersion, self.delay, self.dispersion)
+    }
+
+    /// Offset in whole nanoseconds (truncated toward zero).
+    pub const fn offset_nanos(&self) -> i64 {
+        self.offset.to_nanos()
+    }
+
+    /// Delay in whole nanoseconds (truncated).
+    pub const fn delay_nanos(&self) -> i64 {
+        self.delay.to_nanos()
+    }
+
+    /// The offset as `(server_is_behind, magnitude)`: `true` when the local clock must
+    /// be moved back by `magnitude`.
+    pub const fn offset_std(&self) -> (bool, Duration) {
+        self.offset.to_signed_std()
+    }
+
+    /// The delay as a [`Duration`].
+    pub const fn delay_std(&self) -> Duration {
+        self.delay.to_signed_std().1
+    }
+
+    /// `now` corrected by the offset: the server's idea of the time when the local clock
+    /// reads `now`.
+    pub fn corrected_time(&self, now: NtpTimestamp) -> NtpTimestamp {
+        now.wrapping_add(self.offset)
+    }
+
+    /// Client send time T1.
+    pub const fn t1(&self) -> NtpTimestamp {
+        self.timestamps[0]
+    }
+    /// Server receive time T2.
+    pub const fn t2(&self) -> NtpTimestamp {
+        self.timestamps[1]
+    }
+    /// Server send time T3.
+    pub const fn t3(&self) -> NtpTimestamp {
+        self.timestamps[2]
+    }
+    /// Client receive time T4.
+    pub const fn t4(&self) -> NtpTimestamp {
+        self.timestamps[3]
+    }
+    /// Leap indicator from the server. A single unauthenticated reply is not enough to
+    /// schedule a leap second (CVE-2016-4954): confirm it over several servers.
+    pub const fn leap(&self) -> LeapIndicator {
+        self.leap
+    }
+    /// Version of the reply.
+    pub const fn version(&self) -> Version {
+        self.version
+    }
+    /// Server stratum (1–15).
+    pub const fn stratum(&self) -> Stratum {
+        self.stratum
+    }
+    /// Poll exponent from the reply.
+    pub const fn poll(&self) -> Poll {
+        self.poll
+    }
+    /// Server clock precision.
+    pub const fn precision(&self) -> Precision {
+        self.precision
+    }
+    /// Server root delay.
+    pub const fn root_delay(&self) -> NtpShort {
+        self.root_delay
+    }
+    /// Server root dispersion.
+    pub const fn root_dispersion(&self) -> NtpShort {
+        self.root_dispersion
+    }
+    /// Server reference ID.
+    pub const fn reference_id(&self) -> ReferenceId {
+        self.reference_id
+    }
+    /// Server reference timestamp.
+    pub const fn reference_timestamp(&self) -> NtpTimestamp {
+        self.reference_timestamp
+    }
+}
+
+/// λ = δ_root/2 + ε_root + δ/2 + ε, saturating.
+const fn root_distance(
+    root_delay: NtpShort,
+    root_dispersion: NtpShort,
+    delay: NtpDuration,
+    dispersion: NtpDuration,
+) -> NtpDuration {
+    root_delay
+        .to_duration()
+        .halve()
+        .saturating_add(root_dispersion.to_duration())
+        .saturating_add(delay.halve())
+        .saturating_add(dispersion)
+}
+
+impl PendingRequest {
+    /// Checks a datagram from `source`, received at `t4`, as the reply to this request.
+    ///
+    /// The checks run in the order of `shared/design/PROTOCOL-CHECKS.md`: framing →
+    /// already answered → source address and port → origin == nonce (never zero) →
+    /// mode 4 → version → kiss-o'-death (stratum 0) → LI ≠ 3, stratum ≤ 15 → T2, T3 ≠ 0
+    /// → header root distance → reference time ≤ T3 → T3 − T2 sane → offset and delay →
+    /// delay bound → full root distance → step bound.
+    ///
+    /// A rejection changes nothing. An accepted reply (a sample or a known kiss code)
+    /// marks the request answered; later replies get [`Reject::NotAwaitingResponse`].
+    pub fn process(
+        &mut self,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+    ) -> Result<Reply, Reject> {
+        let reply = self.check(source, datagram, t4, config)?;
+        self.answered = true;
+        Ok(reply)
+    }
+
+    fn check(
+        &self,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+    ) -> Result<Reply, Reject> {
+        let view = PacketView::new_checked(datagram).map_err(Reject::Parse)?;
+        if self.answered {
+            return Err(Reject::NotAwaitingResponse);
+        }
+        if source != self.server {
+            return Err(Reject::UnexpectedSource);
+        }
+        let origin = view.origin_timestamp();
+        if origin.is_zero() {
+            return Err(Reject::ZeroOrigin);
+        }
+        if origin != self.nonce {
+            return Err(Reject::OriginMismatch);
+        }
+        let mode = view.mode();
+        if mode != Mode::Server {
+            return Err(Reject::WrongMode(mode));
+        }
+        let version = view.version();
+        if version != self.version {
+            return Err(Reject::VersionMismatch { sent: self.version, received: version });
+        }
+        let stratum = view.stratum();
+        if stratum.0 == 0 {
+            return match view.reference_id().as_kiss_code() {
+                KissCode::Unknown(code) => Err(Reject::KissUnknown(code)),
+                code => Ok(Reply::KissOfDeath(code)),
+            };
+        }
+        let leap = view.leap();
+        if leap == LeapIndicator::Unsynchronized {
+            return Err(Reject::Unsynchronized);
+        }
+        if stratum > Stratum::MAX_SYNCHRONIZED {
+            return Err(Reject::InvalidStratum(stratum.0));
+        }
+        let (t2, t3) = (view.receive_timestamp(), view.transmit_timestamp());
+        if t2.is_zero() {
+            return Err(Reject::ZeroReceive);
+        }
+        if t3.is_zero() {
+            return Err(Reject::ZeroTransmit);
+        }
+        let (root_delay, root_dispersion) = (view.root_delay(), view.root_dispersion());
+        let header_distance =
+            root_distance(root_delay, root_dispersion, NtpDuration::ZERO, NtpDuration::ZERO);
+        if header_distance >= config.max_root_distance {
+            return Err(Reject::RootDistanceTooLarge { root_distance: header_distance });
+        }
+        let reference = view.reference_timestamp();
+        if !reference.is_zero() && t3.duration_since(reference).is_negative() {
+            return Err(Reject::BadHeader);
+        }
+        let precision = view.precision();
+        let interval = t3.duration_since(t2);
+        if interval.saturating_add(precision.to_duration()).is_negative()
+            || interval > config.max_server_interval
+        {
+            return Err(Reject::ServerTimesInconsistent { interval });
+        }
+        let t1 = self.t1;
+        let Ok(raw) = offset_delay(t1, t2, t3, t4) else {
+            return Err(Reject::OffsetAmbiguous);
+        };
+        let local_precision = config.local_precision.to_duration();
+        let delay = if raw.delay > local_precision { raw.delay } else { local_precision };
+        if let Some(max) = config.max_delay {
+            if delay > max {
+                return Err(Reject::DelayTooLarge { delay });
+            }
+        }
+        let dispersion = precision
+            .to_duration()
+            .saturating_add(local_precision)
+            .saturating_add(phi_times(t4.duration_since(t1)));
+        let distance = root_distance(root_delay, root_dispersion, delay, dispersion);
+        if distance >= config.max_root_distance {
+            return Err(Reject::RootDistanceTooLarge { root_distance: distance });
+        }
+        if let Some(max) = config.max_offset {
+            if raw.offset.saturating_abs() > max {
+                return Err(Reject::StepTooLarge { offset: raw.offset });
+            }
+        }
+        Ok(Reply::Sample(SyncResult {
+            offset: raw.offset,
+            delay,
+            dispersion,
+            timestamps: [t1, t2, t3, t4],
+            leap,
+            version,
+            stratum,
+            poll: view.poll(),
+            precision,
+            root_delay,
+            root_dispersion,
+            reference_id: view.reference_id(),
+            reference_timestamp: reference,
+        }))
+    }
+}

@@ -1,0 +1,156 @@
+//! Sans-IO server responder: from a client's request bytes, the server's state and its
+//! receive/transmit times, write the mode-4 reply (RFC 5905 §9.2, RFC 4330 §6).
+//!
+//! Stateless and allocation-free: the caller receives the datagram, takes T2 as close
+//! to arrival as it can, calls [`respond`] with T3 read just before sending, and sends
+//! the bytes back to the request's source.
+
+use core::fmt;
+
+use crate::error::{EmitError, ParseError};
+use crate::wire::{
+    HEADER_LEN, KissCode, LeapIndicator, Mode, NtpShort, NtpTimestamp, Packet, PacketView, Precision,
+    ReferenceId, Stratum,
+};
+
+/// What the server says about its own clock in every reply.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ServerState {
+    /// Leap indicator; [`LeapIndicator::Unsynchronized`] tells clients not to use us.
+    pub leap: LeapIndicator,
+    /// Our stratum (1 for a reference clock, upstream + 1 otherwise).
+    pub stratum: Stratum,
+    /// Our clock's precision.
+    pub precision: Precision,
+    /// Round-trip delay to the reference clock.
+    pub root_delay: NtpShort,
+    /// Dispersion to the reference clock.
+    pub root_dispersion: NtpShort,
+    /// Reference clock name (stratum 1) or upstream server address (stratum 2–15).
+    pub reference_id: ReferenceId,
+    /// When our clock was last set or corrected.
+    pub reference_timestamp: NtpTimestamp,
+}
+
+impl Default for ServerState {
+    /// An unsynchronized server (LI 3, stratum 16): safe until the caller fills in
+    /// real values.
+    fn default() -> Self {
+        Self {
+            leap: LeapIndicator::Unsynchronized,
+            stratum: Stratum::UNSYNCHRONIZED,
+            precision: Precision(-20),
+            root_delay: NtpShort::ZERO,
+            root_dispersion: NtpShort::ZERO,
+            reference_id: ReferenceId([0; 4]),
+            reference_timestamp: NtpTimestamp::ZERO,
+        }
+    }
+}
+
+/// Why no reply was written.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The datagram is not a well-formed NTP packet (too short, bad version, …).
+    Parse(ParseError),
+    /// Only client (mode 3) requests are answered; others are dropped silently
+    /// (RFC 5905 §9.2: no reply to modes 4–7; symmetric modes are not served).
+    NotAClientRequest(Mode),
+    /// The output buffer is too small.
+    Emit(EmitError),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Parse(e) => write!(f, "malformed request: {e}"),
+            Self::NotAClientRequest(m) => write!(f, "mode {} ({m}) is not a client request", m.to_bits()),
+            Self::Emit(e) => write!(f, "reply: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for ServerError {}
+
+/// Checks a request and returns its header.
+fn parse_request(request: &[u8], out: &[u8]) -> Result<Packet, ServerError> {
+    let packet = PacketView::new_checked(request).map_err(ServerError::Parse)?.to_packet();
+    if packet.mode != Mode::Client {
+        return Err(ServerError::NotAClientRequest(packet.mode));
+    }
+    if out.len() < HEADER_LEN {
+        return Err(ServerError::Emit(EmitError::BufferTooSmall { required: HEADER_LEN }));
+    }
+    Ok(packet)
+}
+
+/// Writes the reply to `request` into `out` and returns its length (48).
+///
+/// The reply echoes the request's version (1–4) and poll, copies its transmit field
+/// verbatim into the origin field (the client's nonce), carries `t2` and `t3` as the
+/// receive and transmit timestamps, and fills the rest from `state`. Extension fields
+/// in the request are ignored (RFC 7822: unknown fields SHOULD be ignored). On error
+/// nothing is written.
+///
+/// ```
+/// use ntpkit::server::{ServerState, respond};
+/// use ntpkit::{LeapIndicator, Mode, NtpTimestamp, Packet, Stratum};
+/// let request = [0x23, 0, 6, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+///                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+/// let state = ServerState { leap: LeapIndicator::NoWarning, stratum: Stratum(2), ..ServerState::default() };
+/// let now = NtpTimestamp::from_parts(0xeeac_e73b, 0);
+/// let mut out = [0u8; 48];
+/// let len = respond(&request, &state, now, now, &mut out)?;
+/// let reply = Packet::parse(&out[..len])?;
+/// assert_eq!(reply.mode, Mode::Server);
+/// assert_eq!(reply.origin_timestamp.to_be_bytes(), [1, 2, 3, 4, 5, 6, 7, 8]);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+pub fn respond(
+    request: &[u8],
+    state: &ServerState,
+    t2: NtpTimestamp,
+    t3: NtpTimestamp,
+    out: &mut [u8],
+) -> Result<usize, ServerError> {
+    let req = parse_request(request, out)?;
+    let reply = Packet {
+        leap: state.leap,
+        version: req.version,
+        mode: Mode::Server,
+        stratum: state.stratum,
+        poll: req.poll,
+        precision: state.precision,
+        root_delay: state.root_delay,
+        root_dispersion: state.root_dispersion,
+        reference_id: state.reference_id,
+        reference_timestamp: state.reference_timestamp,
+        origin_timestamp: req.transmit_timestamp,
+        receive_timestamp: t2,
+        transmit_timestamp: t3,
+    };
+    reply.emit(out).map_err(ServerError::Emit)
+}
+
+/// Writes a kiss-o'-death reply (RFC 5905 §7.4) to `request`: stratum 0, the kiss code
+/// as reference ID, LI 3, origin copied from the request so the client can match it,
+/// and every timestamp but the origin zero, so no client can take time from it.
+/// Use [`KissCode::Rate`] to ask a client to slow down, [`KissCode::Deny`] to stop it.
+pub fn respond_kiss(request: &[u8], code: KissCode, out: &mut [u8]) -> Result<usize, ServerError> {
+    let req = parse_request(request, out)?;
+    let reply = Packet {
+        leap: LeapIndicator::Unsynchronized,
+        version: req.version,
+        mode: Mode::Server,
+        stratum: Stratum(0),
+        poll: req.poll,
+        precision: Precision(0),
+        reference_id: ReferenceId::from_kiss_code(code),
+        origin_timestamp: req.transmit_timestamp,
+        ..Packet::default()
+    };
+    reply.emit(out).map_err(ServerError::Emit)
+}
