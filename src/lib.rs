@@ -1,9 +1,61 @@
 //! # ntpkit
 //!
 //! A sans-IO, `#![no_std]`, allocation-free implementation of the Network Time Protocol
-//! (NTPv4, RFC 5905; SNTP, RFC 4330): exact time types and the packet wire format.
-//! The crate never opens a socket and never reads or sets a clock: you hand it bytes and
-//! timestamps, it hands back values and bytes.
+//! (NTPv4, RFC 5905; SNTP, RFC 4330). The crate never opens a socket and never reads or
+//! sets a clock: you hand it bytes and timestamps, it hands back bytes to send, results
+//! and precise reasons for refusal.
+//!
+//! One complete exchange, driven by hand with a fake clock (the same steps
+//! [`sntp::query`] runs over real sockets):
+//!
+//! ```
+//! use core::net::SocketAddr;
+//! use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+//! use ntpkit::server::{ServerState, respond};
+//! use ntpkit::traits::NtpClock;
+//! use ntpkit::{LeapIndicator, NtpDuration, NtpTimestamp, Stratum};
+//!
+//! /// A clock that only moves when told to.
+//! struct FakeClock(NtpTimestamp);
+//! impl NtpClock for FakeClock {
+//!     fn now(&mut self) -> NtpTimestamp { self.0 }
+//! }
+//! let ms = |n: i64| NtpDuration::from_nanos(n * 1_000_000).unwrap();
+//! let mut client_clock = FakeClock(NtpTimestamp::from_parts(0xeeac_e73b, 0));
+//! let mut server_clock = FakeClock(client_clock.0 + ms(250)); // server 250 ms ahead
+//! let server: SocketAddr = "192.0.2.1:123".parse().unwrap();
+//!
+//! // 1. Build the request. T1 stays private; the wire carries a random nonce.
+//! let mut nonces = || 0x5eed_cafe_f00d_d00d_u64; // use a CSPRNG
+//! let mut request = [0u8; 48];
+//! let t1 = client_clock.now();
+//! let (len, mut pending) = ClientRequest::new().build(server, t1, &mut nonces, &mut request)?;
+//!
+//! // 2. The request travels 1 ms; the server answers at once (T2 = T3).
+//! server_clock.0 = server_clock.0 + ms(1);
+//! let state = ServerState { leap: LeapIndicator::NoWarning, stratum: Stratum(2), ..ServerState::default() };
+//! let (t2, t3) = (server_clock.now(), server_clock.now());
+//! let mut reply = [0u8; 48];
+//! let n = respond(&request[..len], &state, t2, t3, &mut reply)?;
+//!
+//! // 3. The reply travels 1 ms; validate it against the pending request at T4.
+//! client_clock.0 = client_clock.0 + ms(2);
+//! let t4 = client_clock.now();
+//! let config = ValidationConfig::default();
+//! let Reply::Sample(sample) = pending.process(server, &reply[..n], t4, &config)? else {
+//!     panic!("kiss-o'-death");
+//! };
+//! assert_eq!(sample.offset_nanos(), 250_000_000); // θ = ((T2 − T1) + (T3 − T4)) / 2
+//! assert_eq!(sample.delay_nanos(), 2_000_000);    // δ = (T4 − T1) − (T3 − T2)
+//! // The server's time when ours reads T4, to the nanosecond:
+//! assert_eq!((sample.corrected_time(t4) - (t3 + ms(1))).to_nanos(), 0);
+//!
+//! // 4. One reply per request: a replay is refused, and so is anything spoofed.
+//! assert!(pending.process(server, &reply[..n], t4, &config).is_err());
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+//!
+//! The wire layer on its own parses and emits packets exactly:
 //!
 //! ```
 //! use ntpkit::{LeapIndicator, Mode, NtpTimestamp, Packet, PacketView, Stratum, UnixTime};
@@ -39,12 +91,18 @@
 //!
 //! ## Architecture
 //!
-//! Layers depend one way, and nothing below the glue reads time or touches the network:
+//! Layers depend one way (`wire` ← `math` ← `client`/`server` ← glue), and nothing
+//! below the glue reads time or touches the network:
 //!
 //! | module | what it holds |
 //! |---|---|
 //! | [`wire`] | bytes ⇄ types: [`NtpTimestamp`], [`NtpShort`], [`UnixTime`], header fields, [`PacketView`], [`Packet`], RFC 7822 extension fields and MAC trailer |
 //! | [`math`] | integer arithmetic: [`NtpDuration`] (signed 32.32), exact nanosecond conversions |
+//! | [`client`] | one exchange: [`ClientRequest`](client::ClientRequest), [`PendingRequest::process`](client::PendingRequest::process) (validation in the documented order), [`SyncResult`](client::SyncResult) |
+//! | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss) |
+//! | [`traits`] | what callers implement for the helpers: wall and monotonic clocks, blocking and async transports |
+//! | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
+//! | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop |
 //! | [`error`] | [`ParseError`], [`ExtensionFieldError`], [`EmitError`] |
 //!
 //! In an exchange (RFC 5905 §8) the client's wall clock gives T1 (request sent) and T4
@@ -69,7 +127,8 @@
 //!
 //! ## Features
 //!
-//! * `std` (default): [`std::time::SystemTime`] conversions. Firmware uses
+//! * `std` (default): [`std::time::SystemTime`] conversions and the `std_impls` glue
+//!   (system clock, UDP socket transport, nonces, a server loop). Firmware uses
 //!   `default-features = false`.
 //! * `defmt`: [`defmt::Format`](https://docs.rs/defmt) for every public type.
 #![no_std]

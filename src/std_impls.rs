@@ -87,3 +87,55 @@ impl NtpTransport for UdpTransport {
         }
     }
 }
+
+/// Request nonces from keyed SipHash over a counter, keyed by the standard library's
+/// per-process random keys ([`std::hash::RandomState`], seeded from the operating
+/// system). Unpredictable to an off-path attacker without adding a dependency; for a
+/// cryptographic RNG implement [`NonceSource`](crate::client::NonceSource) over your own.
+#[derive(Clone, Debug, Default)]
+pub struct StdNonces {
+    keys: std::hash::RandomState,
+    counter: u64,
+}
+
+impl StdNonces {
+    /// A source with fresh random keys.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl crate::client::NonceSource for StdNonces {
+    fn next_nonce(&mut self) -> u64 {
+        use std::hash::BuildHasher;
+        self.counter = self.counter.wrapping_add(1);
+        self.keys.hash_one(self.counter)
+    }
+}
+
+/// Answers NTP requests on `socket` with [`SystemClock`] time until `max_requests`
+/// replies were sent (forever if `None`) or the socket fails. Malformed and non-client
+/// packets are dropped without a reply. Returns the number of replies sent.
+///
+/// T2 is read right after each datagram arrives and T3 right before the reply is sent.
+pub fn serve(
+    socket: &UdpSocket,
+    state: &crate::server::ServerState,
+    max_requests: Option<u64>,
+) -> io::Result<u64> {
+    let mut clock = SystemClock::new();
+    let mut buf = [0u8; crate::wire::MAX_PACKET_LEN + 1];
+    let mut out = [0u8; crate::wire::HEADER_LEN];
+    let mut replies = 0u64;
+    while max_requests.is_none_or(|max| replies < max) {
+        let (len, from) = socket.recv_from(&mut buf)?;
+        let t2 = clock.now();
+        let request = buf.get(..len).unwrap_or_default();
+        let t3 = clock.now();
+        if let Ok(n) = crate::server::respond(request, state, t2, t3, &mut out) {
+            socket.send_to(out.get(..n).unwrap_or_default(), from)?;
+            replies = replies.saturating_add(1);
+        }
+    }
+    Ok(replies)
+}

@@ -131,6 +131,25 @@ fn packets() -> Vec<Vec<u8>> {
     w.push(0x0204, b"cookie").unwrap();
     let len = w.finish().unwrap();
     list.push(buf[..len].to_vec());
+    // ntpkit's own client request and server reply.
+    let server: std::net::SocketAddr = "127.0.0.1:123".parse().unwrap();
+    let t1 = NtpTimestamp::from_parts(0xeeac_e73b, 0x35be_9a1b);
+    let mut rng = || 0x7f9d_befc_992b_a33b_u64; // era-1 value on purpose
+    let mut request = [0u8; 48];
+    ntpkit::client::ClientRequest::new().poll(Poll(6)).build(server, t1, &mut rng, &mut request).unwrap();
+    let state = ntpkit::server::ServerState {
+        leap: LeapIndicator::NoWarning,
+        stratum: Stratum(2),
+        precision: Precision(-24),
+        root_delay: NtpShort::from_bits(82),
+        root_dispersion: NtpShort::from_bits(1440),
+        reference_id: ReferenceId([133, 243, 238, 163]),
+        reference_timestamp: t1 - NtpDuration::from_seconds(64),
+    };
+    let mut reply = [0u8; 48];
+    ntpkit::server::respond(&request, &state, t1, t1 + NtpDuration::from_bits(1 << 20), &mut reply).unwrap();
+    list.push(request.to_vec());
+    list.push(reply.to_vec());
     list
 }
 
@@ -151,6 +170,14 @@ fn wireshark_reads_every_field_as_ntpkit_means_it() {
             );
         }
     }
-    // The reference ID of the Wireshark-dissected ntpd reply.
+    // The reference ID of the Wireshark-dissected ntpd reply, and of ntpkit's reply.
     assert!(dissected[3].contains(&("ntp.refid".into(), "85:f3:ee:a3".into())));
+    assert!(dissected[dissected.len() - 1].contains(&("ntp.refid".into(), "85:f3:ee:a3".into())));
+    // ntpkit's request is data-minimized as Wireshark sees it.
+    let request = &dissected[dissected.len() - 2];
+    for (k, v) in
+        [("ntp.flags.mode", "3"), ("ntp.stratum", "0"), ("ntp.precision", "32"), ("ntp.reftime", "NULL")]
+    {
+        assert!(request.contains(&(k.into(), v.into())), "{k}");
+    }
 }
