@@ -41,6 +41,21 @@ impl Default for QueryConfig {
     }
 }
 
+/// Logs the timeout in milliseconds and the attempt count.
+#[cfg(feature = "defmt")]
+impl defmt::Format for QueryConfig {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "QueryConfig {{ request: {}, validation: {}, timeout_ms: {=u128}, attempts: {=u8} }}",
+            self.request,
+            self.validation,
+            self.timeout.as_millis(),
+            self.attempts
+        );
+    }
+}
+
 /// Why a query gave no sample.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -139,3 +139,25 @@ pub fn serve(
     }
     Ok(replies)
 }
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for SystemClock {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "SystemClock");
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for UdpTransport {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "UdpTransport");
+    }
+}
+
+/// Logs the counter only: the keys stay secret.
+#[cfg(feature = "defmt")]
+impl defmt::Format for StdNonces {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "StdNonces {{ counter: {=u64} }}", self.counter);
+    }
+}

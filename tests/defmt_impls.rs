@@ -39,7 +39,23 @@ fn every_public_type_implements_defmt_format() {
         is_format::<ParseError>(),
         is_format::<ExtensionFieldError>(),
         is_format::<EmitError>(),
+        is_format::<math::OffsetDelay>(),
+        is_format::<math::Ambiguous>(),
+        is_format::<client::ClientRequest>(),
+        is_format::<client::PendingRequest>(),
+        is_format::<client::ValidationConfig>(),
+        is_format::<client::Reject>(),
+        is_format::<client::Reply>(),
+        is_format::<client::SyncResult>(),
+        is_format::<client::RequestError>(),
+        is_format::<server::ServerState>(),
+        is_format::<server::ServerError>(),
+        is_format::<sntp::QueryConfig>(),
+        is_format::<sntp::QueryError<u8>>(),
+        is_format::<std_impls::SystemClock>(),
+        is_format::<std_impls::UdpTransport>(),
+        is_format::<std_impls::StdNonces>(),
     ];
-    assert_eq!(names.len(), 27);
+    assert_eq!(names.len(), 43);
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }

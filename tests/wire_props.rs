@@ -170,6 +170,30 @@ proptest! {
         prop_assert_eq!(ts.to_unix_near(secs + skew), t);
     }
 
+    /// RFC 5905 §8 offset and delay over all u64 timestamps, against i128 arithmetic on
+    /// the same era-less differences (or `Ambiguous` exactly when i128 says so).
+    #[test]
+    fn offset_delay_against_i128(t1 in any::<u64>(), t2 in any::<u64>(), t3 in any::<u64>(), t4 in any::<u64>()) {
+        let diff = |x: u64, y: u64| x.wrapping_sub(y) as i64;
+        let (a, b, c, d) = (diff(t2, t1), diff(t3, t4), diff(t4, t1), diff(t3, t2));
+        let delay = i128::from(c) - i128::from(d);
+        let ambiguous = [a, b, c, d].contains(&i64::MIN) || i64::try_from(delay).is_err();
+        let got = ntpkit::math::offset_delay(
+            NtpTimestamp::from_bits(t1),
+            NtpTimestamp::from_bits(t2),
+            NtpTimestamp::from_bits(t3),
+            NtpTimestamp::from_bits(t4),
+        );
+        match got {
+            Ok(r) => {
+                prop_assert!(!ambiguous);
+                prop_assert_eq!(i128::from(r.offset.to_bits()), (i128::from(a) + i128::from(b)).div_euclid(2));
+                prop_assert_eq!(i128::from(r.delay.to_bits()), delay);
+            }
+            Err(_) => prop_assert!(ambiguous),
+        }
+    }
+
     /// Calendar fields round-trip through seconds.
     #[test]
     fn civil_round_trip(secs in -(1i64 << 44)..(1i64 << 44), nanos in 0u32..1_000_000_000) {

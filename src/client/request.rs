@@ -86,6 +86,7 @@ enum TransmitField {
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ClientRequest {
     version: Version,
     poll: Poll,
