@@ -55,7 +55,20 @@ fn every_public_type_implements_defmt_format() {
         is_format::<std_impls::SystemClock>(),
         is_format::<std_impls::UdpTransport>(),
         is_format::<std_impls::StdNonces>(),
+        is_format::<client::Instant>(),
+        is_format::<client::ServerId>(),
+        is_format::<client::ServerConfig>(),
+        is_format::<client::ClientConfig>(),
+        is_format::<client::Decision>(),
+        is_format::<client::SystemUpdate<4>>(),
+        is_format::<client::Event<4>>(),
+        is_format::<client::Transmit>(),
+        is_format::<client::ClientError>(),
+        is_format::<client::PeerState>(),
+        is_format::<client::ServerStats>(),
+        is_format::<client::PeerEstimate>(),
+        is_format::<client::Client<4>>(),
     ];
-    assert_eq!(names.len(), 43);
+    assert_eq!(names.len(), 56);
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }

@@ -7,8 +7,15 @@
 //! [`Reply::Sample`] carrying a [`SyncResult`], or a [`Reject`] naming the check that
 //! failed.
 
+mod machine;
+mod mitigation;
 mod reply;
 mod request;
 
+pub use machine::{
+    BURST_LEN, BURST_SPACING, Client, ClientConfig, ClientError, Decision, EVENT_CAPACITY, Event, Instant,
+    MAX_POLL, MIN_POLL, PeerState, ServerConfig, ServerId, ServerStats, SystemUpdate, Transmit,
+};
+pub use mitigation::{FILTER_STAGES, PeerEstimate};
 pub use reply::{Reject, Reply, SyncResult, ValidationConfig};
 pub use request::{ClientRequest, NonceSource, PendingRequest, RequestError};
