@@ -161,3 +161,135 @@ impl defmt::Format for StdNonces {
         defmt::write!(f, "StdNonces {{ counter: {=u64} }}", self.counter);
     }
 }
+
+/// Runs a [`Client`](crate::client::Client) over one UDP socket with the system clock:
+/// the blocking event loop a daemon or a tool would write. The socket is dual-stack
+/// (`[::]`, IPv4 servers reached through v4-mapped addresses) when the system allows it,
+/// else IPv4 only.
+///
+/// With `fast_forward`, the monotonic clock given to the client jumps over idle time
+/// between polls, so minutes of polling happen in seconds: for demos and tests against
+/// servers on this machine only (it refuses other addresses), never for public servers.
+/// Wall-clock T1/T4 are always real.
+#[derive(Debug)]
+pub struct ClientDriver {
+    socket: UdpSocket,
+    dual_stack: bool,
+    clock: SystemClock,
+    nonces: StdNonces,
+    fast_forward: bool,
+    skipped: Duration,
+}
+
+impl ClientDriver {
+    /// Binds an ephemeral port on `[::]` (dual-stack) or, failing that, `0.0.0.0`.
+    pub fn new(fast_forward: bool) -> io::Result<Self> {
+        let (socket, dual_stack) = match UdpSocket::bind("[::]:0") {
+            Ok(s) => (s, true),
+            Err(_) => (UdpSocket::bind("0.0.0.0:0")?, false),
+        };
+        Ok(Self {
+            socket,
+            dual_stack,
+            clock: SystemClock::new(),
+            nonces: StdNonces::new(),
+            fast_forward,
+            skipped: Duration::ZERO,
+        })
+    }
+
+    /// The client's monotonic time now.
+    pub fn now(&mut self) -> crate::client::Instant {
+        crate::client::Instant::from_duration(self.clock.elapsed().saturating_add(self.skipped))
+    }
+
+    /// Adds a server to `client`; refuses non-loopback addresses in fast-forward mode.
+    pub fn add_server<const N: usize>(
+        &mut self,
+        client: &mut crate::client::Client<N>,
+        addr: SocketAddr,
+        config: crate::client::ServerConfig,
+    ) -> io::Result<crate::client::ServerId> {
+        if self.fast_forward && !addr.ip().is_loopback() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "fast-forward polls only loopback servers",
+            ));
+        }
+        if !self.dual_stack && addr.is_ipv6() {
+            return Err(io::Error::from(io::ErrorKind::AddrNotAvailable));
+        }
+        let now = self.now();
+        client.add_server(now, addr, config, &mut self.nonces).map_err(io::Error::other)
+    }
+
+    /// The address to send to on this socket (v4-mapped on a dual-stack socket).
+    fn wire_addr(&self, addr: SocketAddr) -> SocketAddr {
+        match addr {
+            SocketAddr::V4(v4) if self.dual_stack => {
+                SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
+            }
+            other => other,
+        }
+    }
+
+    /// Runs the client until its monotonic clock has advanced by `duration`, calling
+    /// `on_event` for every event. Rejected datagrams are dropped silently (they change
+    /// nothing in the client).
+    pub fn run<const N: usize>(
+        &mut self,
+        client: &mut crate::client::Client<N>,
+        duration: Duration,
+        mut on_event: impl FnMut(&crate::client::Client<N>, crate::client::Event<N>),
+    ) -> io::Result<()> {
+        let end = self.now().saturating_add(duration);
+        let mut buf = [0u8; crate::wire::MAX_PACKET_LEN + 1];
+        loop {
+            let now = self.now();
+            if now >= end {
+                return Ok(());
+            }
+            client.handle_timeout(now);
+            loop {
+                let t1 = self.clock.now();
+                let tx =
+                    client.poll_transmit(now, t1, &mut self.nonces, &mut buf).map_err(io::Error::other)?;
+                let Some(tx) = tx else { break };
+                self.socket.send_to(buf.get(..tx.len).unwrap_or_default(), self.wire_addr(tx.addr))?;
+            }
+            while let Some(event) = client.poll_event() {
+                on_event(client, event);
+            }
+            let next = client.poll_timeout().unwrap_or(end).min(end);
+            let wait = next.saturating_duration_since(now);
+            // In fast-forward mode wait for in-flight replies at most 100 ms of real time.
+            let slice = if self.fast_forward { wait.min(Duration::from_millis(100)) } else { wait };
+            let got = self.receive(client, slice.max(Duration::from_micros(100)), &mut buf)?;
+            if self.fast_forward && !got {
+                // Nothing answered within the slice: skip to the next timer.
+                let later = self.now();
+                self.skipped = self.skipped.saturating_add(next.saturating_duration_since(later));
+            }
+        }
+    }
+
+    fn receive<const N: usize>(
+        &mut self,
+        client: &mut crate::client::Client<N>,
+        timeout: Duration,
+        buf: &mut [u8],
+    ) -> io::Result<bool> {
+        self.socket.set_read_timeout(Some(timeout))?;
+        match self.socket.recv_from(buf) {
+            Ok((len, from)) => {
+                let t4 = self.clock.now();
+                let from = SocketAddr::new(from.ip().to_canonical(), from.port());
+                let now = self.now();
+                let _ = client.handle_response(now, from, buf.get(..len).unwrap_or_default(), t4);
+                Ok(true)
+            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -302,3 +302,80 @@ fn toy_server_that_never_answers_times_out_on_time() {
     assert!(matches!(r, Err(QueryError::Timeout)), "{r:?}");
     assert!(took >= Duration::from_millis(600) && took < Duration::from_millis(1500), "{took:?}");
 }
+
+/// The full client against three chronyd servers and a toy falseticker 1 s ahead, with
+/// idle time fast-forwarded (loopback only): chrony's servers are selected, the liar is
+/// excluded, and the system offset is within 1 ms.
+#[test]
+fn client_selects_chrony_and_excludes_a_falseticker() {
+    use ntpkit::client::{Client, ClientConfig, Event, ServerConfig, ServerId};
+    use ntpkit::std_impls::ClientDriver;
+    if !available("chronyd") || !available("python3") {
+        return;
+    }
+    let _chrony: Vec<Chrony> = [11171, 11172, 11173].into_iter().map(Chrony::start).collect();
+    let (_liar, liar_addr) =
+        Toy::start(11174, &["--offset", "1.0", "--max-requests", "500", "--lifetime", "60"]);
+    let mut driver = ClientDriver::new(true).unwrap();
+    let mut client: Client<4> = Client::new(ClientConfig::default());
+    let config = ServerConfig { min_poll: 4, max_poll: 6, ..ServerConfig::default() };
+    let mut ids = Vec::new();
+    for addr in ["127.0.0.1:11171", "[::1]:11172", "127.0.0.1:11173"] {
+        ids.push(driver.add_server(&mut client, addr.parse().unwrap(), config).unwrap());
+    }
+    let liar = driver.add_server(&mut client, liar_addr, config).unwrap();
+    let mut updates = Vec::new();
+    driver
+        .run(&mut client, Duration::from_secs(400), |_, e| {
+            if let Event::Update(u) = e {
+                updates.push(u);
+            }
+        })
+        .unwrap();
+    assert!(updates.len() > 10, "{} updates", updates.len());
+    assert!(updates.iter().all(|u| !u.selected.contains(&liar)), "falseticker selected");
+    let last = updates.last().unwrap();
+    let mut selected: Vec<ServerId> = last.selected.iter().copied().collect();
+    selected.sort();
+    assert_eq!(selected, ids);
+    assert!(last.offset.to_nanos().abs() < 1_000_000, "system offset {}", last.offset);
+    let now = driver.now();
+    let liar_stats = client.server_stats(liar, now).unwrap();
+    assert!(liar_stats.reach != 0 && !liar_stats.selected);
+    let liar_offset = liar_stats.estimate.unwrap().offset.to_nanos();
+    assert!((liar_offset - 1_000_000_000).abs() < 1_000_000, "liar measured at {liar_offset} ns");
+}
+
+/// A toy server answering RATE (asking for 2^10 s) makes the client back off to at least
+/// that poll while it keeps polling the chronyd server normally.
+#[test]
+fn client_backs_off_from_a_rate_limiting_server() {
+    use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+    use ntpkit::std_impls::ClientDriver;
+    if !available("chronyd") || !available("python3") {
+        return;
+    }
+    let _chrony = Chrony::start(11175);
+    let (_rate, rate_addr) = Toy::start(11176, &["--stratum", "0", "--refid", "RATE", "--poll", "10"]);
+    let mut driver = ClientDriver::new(true).unwrap();
+    let mut client: Client<2> = Client::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
+    let config = ServerConfig { min_poll: 4, max_poll: 12, ..ServerConfig::default() };
+    let good = driver.add_server(&mut client, "127.0.0.1:11175".parse().unwrap(), config).unwrap();
+    let limited = driver.add_server(&mut client, rate_addr, config).unwrap();
+    let mut kisses = 0;
+    driver
+        .run(&mut client, Duration::from_secs(1800), |_, e| {
+            if let Event::KissOfDeath { server, code: KissCode::Rate } = e {
+                assert_eq!(server, limited);
+                kisses += 1;
+            }
+        })
+        .unwrap();
+    let now = driver.now();
+    // RATE sets max(poll + 1, asked): 10 at the first kiss, one more at each later one.
+    let poll = client.server_stats(limited, now).unwrap().poll;
+    assert!((10..=12).contains(&poll), "poll 2^{poll}");
+    assert!((1..=3).contains(&kisses), "{kisses} RATE kisses in 1800 s at poll 2^10");
+    let good_stats = client.server_stats(good, now).unwrap();
+    assert!(good_stats.poll < 10 && good_stats.reach != 0);
+}

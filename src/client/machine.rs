@@ -602,7 +602,6 @@ impl<const N: usize> Client<N> {
         let mut candidates: Vec<Candidate, N> = Vec::new();
         for (index, slot) in self.peers.iter_mut().enumerate() {
             let Some(peer) = slot else { continue };
-            peer.selected = false;
             let (Some(estimate), Some((at, last))) = (peer.filter.estimate(now.0, precision), peer.last)
             else {
                 continue;
@@ -664,6 +663,9 @@ impl<const N: usize> Client<N> {
         ));
         let mut selected: Vec<ServerId, N> = Vec::new();
         let mut leaps = [0usize; 4];
+        for peer in self.peers.iter_mut().flatten() {
+            peer.selected = false;
+        }
         for c in &survivors {
             if let Some(peer) = self.peers.get_mut(c.index).and_then(Option::as_mut) {
                 peer.selected = true;
