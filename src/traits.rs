@@ -27,6 +27,32 @@ pub trait MonotonicClock {
     fn elapsed(&mut self) -> Duration;
 }
 
+/// Steers the local clock: the caller's side of a [`Decision`](crate::client::Decision),
+/// separate from [`NtpClock`] because reading never fails and steering can. ntpkit never
+/// calls it by itself; [`Decision::apply`](crate::client::Decision::apply) does, when the
+/// caller asks.
+pub trait ClockControl {
+    /// The clock driver's error.
+    type Error;
+
+    /// Steps the clock by `offset` (positive: forward) at once.
+    fn step(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error>;
+
+    /// Starts correcting an offset of `offset` gradually (e.g. `adjtime`), replacing any
+    /// correction in progress.
+    fn slew(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error>;
+}
+
+impl<T: ClockControl + ?Sized> ClockControl for &mut T {
+    type Error = T::Error;
+    fn step(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error> {
+        (**self).step(offset)
+    }
+    fn slew(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error> {
+        (**self).slew(offset)
+    }
+}
+
 /// Sends and receives UDP datagrams, blocking.
 pub trait NtpTransport {
     /// The transport's error.

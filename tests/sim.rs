@@ -70,6 +70,7 @@ struct SimServer {
     /// Loss probability per direction, per mille.
     loss: u64,
     behaviour: Behaviour,
+    leap: LeapIndicator,
     requests: u64,
 }
 
@@ -83,6 +84,7 @@ impl SimServer {
             jitter: 2 * MS,
             loss: 0,
             behaviour: Behaviour::Normal,
+            leap: LeapIndicator::NoWarning,
             requests: 0,
         }
     }
@@ -231,7 +233,7 @@ impl<const N: usize> Sim<N> {
         let t2 = self.wall(server.offset);
         let t3 = t2 + NtpDuration::from_nanos(10_000).unwrap();
         let state = ServerState {
-            leap: LeapIndicator::NoWarning,
+            leap: server.leap,
             stratum: Stratum(2),
             precision: Precision(-20),
             root_delay: NtpShort::from_bits(0x0000_0040),
@@ -754,4 +756,87 @@ fn o5_shifted_server_is_outvoted() {
     sim.run_for(3600 * SEC);
     assert!(sim.updates.iter().all(|(_, u)| !u.selected.contains(&ServerId(2))));
     assert!(sim.updates.iter().all(|(_, u)| u.offset.saturating_abs() < NtpDuration::ONE_SECOND));
+}
+
+/// Leap seconds: the update reports the leap indication held by a majority of the
+/// selected servers; one server alone announcing a leap is not enough (CVE-2016-4954).
+#[test]
+fn leap_indication_needs_a_majority() {
+    for (announcing, expect) in [
+        (1usize, LeapIndicator::NoWarning),
+        (2, LeapIndicator::InsertSecond),
+        (3, LeapIndicator::InsertSecond),
+    ] {
+        let mut servers: Vec<SimServer> = (0..3).map(|i| SimServer::new(i, 0)).collect();
+        for s in servers.iter_mut().take(announcing) {
+            s.leap = LeapIndicator::InsertSecond;
+        }
+        let mut sim: Sim<3> = Sim::new(servers, ClientConfig::default(), fast(), 0);
+        sim.run_for(600 * SEC);
+        let last = sim.last_update();
+        assert_eq!(last.selected.len(), 3);
+        assert_eq!(last.leap, expect, "{announcing} of 3 announcing");
+    }
+}
+
+/// Servers are added and removed at run time within the capacity `N`; a reply from a
+/// removed server is rejected and a freed slot is reused.
+#[test]
+fn add_and_remove_servers_at_run_time() {
+    use ntpkit::client::ClientError;
+    let mut client: Client<2> = Client::new(ClientConfig::default());
+    let mut rng = Rng(5);
+    let a = client.add_server(Instant::from_nanos(0), addr(0), fast(), &mut rng).unwrap();
+    assert_eq!(
+        client.add_server(Instant::from_nanos(0), addr(0), fast(), &mut rng),
+        Err(ClientError::Duplicate)
+    );
+    let b = client.add_server(Instant::from_nanos(0), addr(1), fast(), &mut rng).unwrap();
+    assert_eq!(client.add_server(Instant::from_nanos(0), addr(2), fast(), &mut rng), Err(ClientError::Full));
+    // Send to both, then remove one: its reply is from an unknown source now.
+    let mut buf = [0u8; 48];
+    let mut requests = Vec::new();
+    let t = Instant::from_nanos(3_000_000_000);
+    client.handle_timeout(t);
+    while let Some(tx) =
+        client.poll_transmit(t, NtpTimestamp::from_parts(0xeeac_e73b, 0), &mut rng, &mut buf).unwrap()
+    {
+        requests.push((tx.server, buf));
+    }
+    assert_eq!(requests.len(), 2);
+    assert!(client.remove_server(b));
+    assert!(!client.remove_server(b));
+    let (_, req_b) = requests.iter().find(|(s, _)| *s == b).unwrap();
+    let reply = reply_to(req_b, NtpTimestamp::from_parts(0xeeac_e73b, 1 << 20));
+    assert_eq!(
+        client.handle_response(t, addr(1), &reply, NtpTimestamp::from_parts(0xeeac_e73b, 1 << 21)),
+        Err(Reject::UnexpectedSource)
+    );
+    assert_eq!(client.servers().collect::<Vec<_>>(), vec![a]);
+    assert_eq!(client.add_server(t, addr(2), fast(), &mut rng), Ok(b), "the freed slot is reused");
+}
+
+/// `Decision::apply` steps or slews through the caller's `ClockControl` and leaves the
+/// clock alone on a panic.
+#[test]
+fn decisions_apply_through_clock_control() {
+    #[derive(Default)]
+    struct Recorder(Vec<(&'static str, i64)>);
+    impl ntpkit::traits::ClockControl for Recorder {
+        type Error = ();
+        fn step(&mut self, offset: NtpDuration) -> Result<(), ()> {
+            self.0.push(("step", offset.to_nanos()));
+            Ok(())
+        }
+        fn slew(&mut self, offset: NtpDuration) -> Result<(), ()> {
+            self.0.push(("slew", offset.to_nanos()));
+            Ok(())
+        }
+    }
+    let mut clock = Recorder::default();
+    let d = NtpDuration::from_nanos(5_000).unwrap();
+    assert_eq!(Decision::Step(d).apply(&mut clock), Ok(true));
+    assert_eq!(Decision::Slew(d).apply(&mut clock), Ok(true));
+    assert_eq!(Decision::Panic(d).apply(&mut clock), Ok(false));
+    assert_eq!(clock.0, [("step", 5_000), ("slew", 5_000)]);
 }

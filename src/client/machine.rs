@@ -159,6 +159,18 @@ pub enum Decision {
     Panic(NtpDuration),
 }
 
+impl Decision {
+    /// Carries the decision out through `clock`: a step or a slew. A panic touches
+    /// nothing and returns `Ok(false)`; otherwise `Ok(true)`.
+    pub fn apply<C: crate::traits::ClockControl>(&self, clock: &mut C) -> Result<bool, C::Error> {
+        match *self {
+            Self::Step(offset) => clock.step(offset).map(|()| true),
+            Self::Slew(offset) => clock.slew(offset).map(|()| true),
+            Self::Panic(_) => Ok(false),
+        }
+    }
+}
+
 /// A new system estimate after selection and combining (RFC 5905 §11).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
