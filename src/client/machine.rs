@@ -299,6 +299,31 @@ struct Outstanding {
     deadline: Instant,
 }
 
+/// What selection needs from a server's latest sample (not the whole `SyncResult`:
+/// this is per server, in RAM).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct LastSample {
+    at: Instant,
+    stratum: Stratum,
+    leap: LeapIndicator,
+    reference_id: ReferenceId,
+    root_delay: crate::wire::NtpShort,
+    root_dispersion: crate::wire::NtpShort,
+}
+
+impl LastSample {
+    fn new(at: Instant, r: &SyncResult) -> Self {
+        Self {
+            at,
+            stratum: r.stratum(),
+            leap: r.leap(),
+            reference_id: r.reference_id(),
+            root_delay: r.root_delay(),
+            root_dispersion: r.root_dispersion(),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Peer {
     addr: SocketAddr,
@@ -314,7 +339,7 @@ struct Peer {
     good_streak: u8,
     outstanding: Option<Outstanding>,
     filter: ClockFilter,
-    last: Option<(Instant, SyncResult)>,
+    last: Option<LastSample>,
     state: PeerState,
     selected: bool,
 }
@@ -538,7 +563,7 @@ impl<const N: usize> Client<N> {
                     dispersion: result.dispersion(),
                     at: now.0,
                 });
-                peer.last = Some((now, result));
+                peer.last = Some(LastSample::new(now, &result));
                 push_event(&mut self.events, Event::Sample { server, result });
                 self.update(now);
             }
@@ -589,10 +614,10 @@ impl<const N: usize> Client<N> {
             addr: peer.addr,
             reach: peer.reach,
             poll: peer.poll,
-            last_sample: peer.last.map(|(at, _)| at),
+            last_sample: peer.last.map(|l| l.at),
             estimate: peer.filter.estimate(now.0, precision),
-            stratum: peer.last.map_or(Stratum(16), |(_, r)| r.stratum()),
-            reference_id: peer.last.map_or(ReferenceId([0; 4]), |(_, r)| r.reference_id()),
+            stratum: peer.last.map_or(Stratum(16), |l| l.stratum),
+            reference_id: peer.last.map_or(ReferenceId([0; 4]), |l| l.reference_id),
             state: peer.state,
             selected: peer.selected,
             system_peer: self.system_peer == Some(index),
@@ -614,20 +639,19 @@ impl<const N: usize> Client<N> {
         let mut candidates: Vec<Candidate, N> = Vec::new();
         for (index, slot) in self.peers.iter_mut().enumerate() {
             let Some(peer) = slot else { continue };
-            let (Some(estimate), Some((at, last))) = (peer.filter.estimate(now.0, precision), peer.last)
-            else {
+            let (Some(estimate), Some(last)) = (peer.filter.estimate(now.0, precision), peer.last) else {
                 continue;
             };
             if peer.reach == 0 || peer.state != PeerState::Active {
                 continue;
             }
             // λ = δr/2 + εr + δ/2 + ε + Φ·age + ψ (RFC 5905 §11.2.1 root distance).
-            let age = crate::client::mitigation::ns_to_duration(now.0.saturating_sub(at.0));
+            let age = crate::client::mitigation::ns_to_duration(now.0.saturating_sub(last.at.0));
             let distance = last
-                .root_delay()
+                .root_delay
                 .to_duration()
                 .halve()
-                .saturating_add(last.root_dispersion().to_duration())
+                .saturating_add(last.root_dispersion.to_duration())
                 .saturating_add(estimate.delay.halve())
                 .saturating_add(estimate.dispersion)
                 .saturating_add(crate::math::phi_times(age))
@@ -643,7 +667,7 @@ impl<const N: usize> Client<N> {
                 offset: estimate.offset,
                 distance,
                 jitter: estimate.jitter,
-                stratum: last.stratum().0,
+                stratum: last.stratum.0,
                 prefer: peer.config.prefer,
             });
         }
@@ -681,8 +705,8 @@ impl<const N: usize> Client<N> {
         for c in &survivors {
             if let Some(peer) = self.peers.get_mut(c.index).and_then(Option::as_mut) {
                 peer.selected = true;
-                if let Some((_, last)) = peer.last {
-                    if let Some(count) = leaps.get_mut(usize::from(last.leap().to_bits())) {
+                if let Some(last) = peer.last {
+                    if let Some(count) = leaps.get_mut(usize::from(last.leap.to_bits())) {
                         *count = count.saturating_add(1);
                     }
                 }
