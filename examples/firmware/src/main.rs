@@ -7,7 +7,9 @@ use core::panic::PanicInfo;
 
 #[panic_handler]
 fn panic(_: &PanicInfo) -> ! {
-    loop {}
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 /// Reset entry.
@@ -15,5 +17,8 @@ fn panic(_: &PanicInfo) -> ! {
 pub extern "C" fn _start() -> ! {
     let outcome = ntpkit_firmware_example::run(600, -3_000_000_000);
     core::hint::black_box(outcome);
-    loop {}
+    // A real board would sleep (WFI) here.
+    loop {
+        core::hint::spin_loop();
+    }
 }
