@@ -127,6 +127,11 @@ fn genuine_reply_gives_exact_figures() {
     assert!((lambda - expect).abs() <= 2, "{lambda} vs {expect}");
     assert_eq!(s.corrected_time(c.t4), c.t4 + ms(250));
     assert_eq!(s.offset_std(), (false, core::time::Duration::from_millis(250)));
+    assert_eq!(s.delay_std(), core::time::Duration::from_millis(2));
+    assert_eq!((s.t2(), s.t3(), s.t4()), (c.genuine.receive_timestamp, c.genuine.transmit_timestamp, c.t4));
+    assert_eq!(s.version(), Version::V4);
+    assert_eq!(s.reference_timestamp(), c.genuine.reference_timestamp);
+    assert_eq!((s.root_delay(), s.root_dispersion()), (c.genuine.root_delay, c.genuine.root_dispersion));
 }
 
 /// B-1: a valid reply from another IP, or from a port other than the request's:

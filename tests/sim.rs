@@ -492,8 +492,9 @@ fn reply_to(request: &[u8; 48], at: NtpTimestamp) -> [u8; 48] {
     out
 }
 
-fn snapshot<const N: usize>(c: &Client<N>) -> String {
-    format!("{c:?}")
+/// The whole client state, twice over: its Debug form and its fingerprint.
+fn snapshot<const N: usize>(c: &Client<N>) -> (String, u64) {
+    (format!("{c:?}"), c.state_fingerprint())
 }
 
 /// B-3: replies when nothing is outstanding (before the first poll, after acceptance):
@@ -839,4 +840,27 @@ fn decisions_apply_through_clock_control() {
     assert_eq!(Decision::Slew(d).apply(&mut clock), Ok(true));
     assert_eq!(Decision::Panic(d).apply(&mut clock), Ok(false));
     assert_eq!(clock.0, [("step", 5_000), ("slew", 5_000)]);
+}
+
+/// The fingerprint tracks state: it changes when a reply is accepted, a timer fires or
+/// an event is drained, and is stable otherwise.
+#[test]
+fn state_fingerprint_changes_with_state() {
+    let (mut client, req, _) = one_server(fast());
+    let f0 = client.state_fingerprint();
+    assert_eq!(f0, client.state_fingerprint());
+    let now = client.poll_timeout().unwrap();
+    let reply = reply_to(&req, NtpTimestamp::from_parts(0xeeac_e73b, 1 << 20));
+    client.handle_response(now, addr(0), &reply, NtpTimestamp::from_parts(0xeeac_e73b, 1 << 21)).unwrap();
+    let f1 = client.state_fingerprint();
+    assert_ne!(f0, f1, "accepting a reply");
+    while client.poll_event().is_some() {}
+    let f2 = client.state_fingerprint();
+    assert_ne!(f1, f2, "draining events");
+    let t = client.poll_timeout().unwrap();
+    client.handle_timeout(t);
+    let mut rng = Rng(9);
+    let mut buf = [0u8; 48];
+    let _ = client.poll_transmit(t, NtpTimestamp::from_parts(0xeeac_e73b, 0), &mut rng, &mut buf).unwrap();
+    assert_ne!(f2, client.state_fingerprint(), "sending a request");
 }

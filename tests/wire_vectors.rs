@@ -113,6 +113,7 @@ fn view_setters_write_the_documented_offsets() {
          55555555666666667777777788888888"
     );
     let p = Packet::parse(&buf).unwrap();
+    assert_eq!(PacketView::new_checked(buf).unwrap().into_inner(), buf);
     assert_eq!(p.leap, LeapIndicator::Unsynchronized);
     assert_eq!(p.version, Version::V3);
     assert_eq!(p.reference_id.as_kiss_code(), KissCode::Rate);

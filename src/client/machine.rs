@@ -172,7 +172,7 @@ impl Decision {
 }
 
 /// A new system estimate after selection and combining (RFC 5905 §11).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SystemUpdate<const N: usize> {
     /// Combined offset Θ: how far the servers' time is ahead of ours.
@@ -194,7 +194,7 @@ pub struct SystemUpdate<const N: usize> {
 }
 
 /// Something the caller should know.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event<const N: usize> {
     /// A server's reply was accepted.
@@ -292,7 +292,7 @@ pub struct ServerStats {
     pub system_peer: bool,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Outstanding {
     pending: PendingRequest,
@@ -301,7 +301,7 @@ struct Outstanding {
 
 /// What selection needs from a server's latest sample (not the whole `SyncResult`:
 /// this is per server, in RAM).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct LastSample {
     at: Instant,
     stratum: Stratum,
@@ -324,7 +324,7 @@ impl LastSample {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 struct Peer {
     addr: SocketAddr,
     config: ServerConfig,
@@ -605,6 +605,22 @@ impl<const N: usize> Client<N> {
         }
     }
 
+    /// A 64-bit fingerprint (FNV-1a) of the whole protocol state: servers, requests and
+    /// nonces in flight, timers, poll and backoff, filters, queued events. It is equal
+    /// before and after any rejected datagram; tests and fuzzers use it to check that
+    /// (the catalogue's INV-4) without cloning the client.
+    pub fn state_fingerprint(&self) -> u64 {
+        use core::hash::{Hash, Hasher};
+        let mut h = Fnv1a(0xcbf2_9ce4_8422_2325);
+        self.peers.hash(&mut h);
+        for event in &self.events {
+            event.hash(&mut h);
+        }
+        self.synchronized.hash(&mut h);
+        self.system_peer.hash(&mut h);
+        h.finish()
+    }
+
     /// The statistics `ntpq -p` shows, for the server in slot `id`.
     pub fn server_stats(&self, id: ServerId, now: Instant) -> Option<ServerStats> {
         let index = usize::from(id.0);
@@ -747,6 +763,20 @@ impl<const N: usize> Client<N> {
             self.synchronized = true;
         }
         push_event(&mut self.events, Event::Update(update));
+    }
+}
+
+/// FNV-1a, 64-bit: a small, dependency-free hasher for `state_fingerprint`.
+struct Fnv1a(u64);
+
+impl core::hash::Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }
 

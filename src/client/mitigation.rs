@@ -17,7 +17,7 @@ const MAX_DISPERSION: NtpDuration = NtpDuration::from_seconds(16);
 const JITTER_CLAMP_NS: u64 = 1 << 30;
 
 /// One clock-filter stage: a sample and its age.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Stage {
     pub offset: NtpDuration,
@@ -28,7 +28,7 @@ pub(crate) struct Stage {
 }
 
 /// The eight-stage clock filter of one server (RFC 5905 §10).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct ClockFilter {
     stages: [Option<Stage>; FILTER_STAGES],

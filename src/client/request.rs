@@ -85,7 +85,7 @@ enum TransmitField {
 /// assert_eq!(pending.t1(), t1); // kept privately
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ClientRequest {
     version: Version,
@@ -200,7 +200,7 @@ impl ClientRequest {
 /// What a sent request needs to check its reply: server, nonce, T1 and version. One
 /// per request; deliberately neither `Clone` nor `Copy`, so a reply can be accepted
 /// only once (see [`PendingRequest::process`](crate::client::PendingRequest::process)).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct PendingRequest {
     pub(crate) server: SocketAddr,
     pub(crate) nonce: NtpTimestamp,

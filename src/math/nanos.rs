@@ -52,7 +52,7 @@ pub(crate) const fn frac_to_nanos(frac: u32) -> u32 {
 /// `frac_to_nanos(nanos_to_frac(n)) == n` for every `n < 10^9`: with
 /// `f = ceil(n * 2^32 / 10^9)` we have `n * 2^32 / 10^9 <= f < n * 2^32 / 10^9 + 1`, so
 /// `n <= f * 10^9 / 2^32 < n + 10^9 / 2^32 < n + 1`, whose floor is `n`. An exhaustive
-/// test over all 10⁹ values runs in CI (`exhaustive_nanos_round_trip`).
+/// test over all 10⁹ values runs in CI (`tests/exhaustive.rs`).
 #[inline]
 pub(crate) const fn nanos_to_frac(nanos: u32) -> u32 {
     if nanos >= NANOS_PER_SEC {
@@ -112,20 +112,5 @@ mod tests {
         assert_eq!(nanos_to_frac(0), 0);
         assert_eq!(nanos_to_frac(NANOS_PER_SEC), u32::MAX);
         assert_eq!(frac_to_nanos(u32::MAX), 999_999_999);
-    }
-
-    /// All 10⁹ whole nanoseconds survive nanos -> fraction -> nanos, and the fraction
-    /// chosen is the smallest that does (so it is also the closest from above).
-    /// About a second in release mode: `.ci/run` runs it with `--release --ignored`.
-    #[test]
-    #[ignore = "exhaustive: run with --release -- --ignored"]
-    fn exhaustive_nanos_round_trip() {
-        for n in 0..NANOS_PER_SEC {
-            let f = nanos_to_frac(n);
-            assert_eq!(frac_to_nanos(f), n, "n = {n}");
-            if f > 0 {
-                assert!(frac_to_nanos(f - 1) < n || n == 0, "n = {n} not minimal");
-            }
-        }
     }
 }

@@ -92,9 +92,8 @@ pub(crate) fn validate_trailer(trailer: &[u8], allow_extensions: bool) -> Result
         if !allow_extensions || remaining < MIN_EXTENSION_FIELD_LEN {
             return Err(ParseError::BadMacLength { len: remaining });
         }
-        let Some(length) = length_field(rest) else {
-            return Err(ParseError::BadMacLength { len: remaining });
-        };
+        // remaining >= 16 here, so the length field is present.
+        let length = length_field(rest).unwrap_or(0);
         let len = usize::from(length);
         if remaining < MIN_LAST_EXTENSION_FIELD_LEN {
             // Neither a MAC nor a legal last field: name the more likely mistake.
@@ -117,14 +116,11 @@ pub(crate) fn validate_trailer(trailer: &[u8], allow_extensions: bool) -> Result
             return Err(field_error(ExtensionFieldError::TooMany));
         }
         // len <= remaining = trailer.len() - offset, so neither addition can overflow.
+        // A last field shorter than 28 bytes cannot end here: with 28 or more bytes
+        // remaining, a field that ends the packet is at least 28 long; shorter
+        // remainders were handled above.
         offset = offset.saturating_add(len);
         index = index.saturating_add(1);
-        if offset == trailer.len() && len < MIN_LAST_EXTENSION_FIELD_LEN {
-            return Err(ParseError::ExtensionField {
-                index: index.saturating_sub(1),
-                error: ExtensionFieldError::LastTooShortWithoutMac { length },
-            });
-        }
     }
 }
 
@@ -248,9 +244,8 @@ impl<'a> ExtensionWriter<'a> {
         let field_len =
             value.len().checked_add(4 + 3).map(|n| n & !3).unwrap_or(usize::MAX).max(MIN_EXTENSION_FIELD_LEN);
         let end = self.reserve(field_len)?;
-        let Ok(length) = u16::try_from(field_len) else {
-            return Err(EmitError::PacketTooLong { len: end });
-        };
+        // reserve() bounds the packet by MAX_PACKET_LEN, far below u16::MAX.
+        let length = u16::try_from(field_len).unwrap_or(u16::MAX);
         let field = self.buf.get_mut(self.len..end).unwrap_or_default();
         field.fill(0);
         BigEndian::write_u16(field.get_mut(0..2).unwrap_or_default(), field_type);

@@ -129,3 +129,95 @@ mod tests {
         assert!(out.offset_ns.abs() < 1_000, "{out:?}");
     }
 }
+
+/// One `#[inline(never)]` function per public entry point, so `-Z emit-stack-sizes`
+/// reports the stack each call needs (library code inlines into the probe; state is
+/// passed by reference and not counted). `.ci/run` prints the figures; README quotes them.
+pub mod stack_probes {
+    use core::net::SocketAddr;
+
+    use ntpkit::client::{
+        Client, ClientRequest, PendingRequest, Reject, Reply, RequestError, ValidationConfig,
+    };
+    use ntpkit::server::{ServerError, ServerState};
+    use ntpkit::{NtpTimestamp, Packet, ParseError};
+
+    /// `Packet::parse`.
+    #[inline(never)]
+    pub fn probe_parse(bytes: &[u8]) -> Result<Packet, ParseError> {
+        Packet::parse(bytes)
+    }
+
+    /// `ClientRequest::build`.
+    #[inline(never)]
+    pub fn probe_build(
+        builder: &mut ClientRequest,
+        server: SocketAddr,
+        t1: NtpTimestamp,
+        nonce: u64,
+        buf: &mut [u8],
+    ) -> Result<(usize, PendingRequest), RequestError> {
+        let mut n = || nonce;
+        builder.build(server, t1, &mut n, buf)
+    }
+
+    /// `PendingRequest::process` (validation and the offset/delay computation).
+    #[inline(never)]
+    pub fn probe_process(
+        pending: &mut PendingRequest,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+    ) -> Result<Reply, Reject> {
+        pending.process(source, datagram, t4, config)
+    }
+
+    /// `server::respond`.
+    #[inline(never)]
+    pub fn probe_respond(
+        request: &[u8],
+        state: &ServerState,
+        t: NtpTimestamp,
+        out: &mut [u8],
+    ) -> Result<usize, ServerError> {
+        ntpkit::server::respond(request, state, t, t, out)
+    }
+
+    /// `Client::handle_response` (validation, filter, selection, clustering, combining).
+    #[inline(never)]
+    pub fn probe_handle_response(
+        client: &mut Client<3>,
+        now: ntpkit::client::Instant,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+    ) -> Result<(), Reject> {
+        client.handle_response(now, source, datagram, t4)
+    }
+
+    /// `Client::poll_transmit`.
+    #[inline(never)]
+    pub fn probe_poll_transmit(
+        client: &mut Client<3>,
+        now: ntpkit::client::Instant,
+        t1: NtpTimestamp,
+        nonce: u64,
+        buf: &mut [u8],
+    ) -> Result<Option<ntpkit::client::Transmit>, RequestError> {
+        let mut n = || nonce;
+        client.poll_transmit(now, t1, &mut n, buf)
+    }
+
+    /// `Client::handle_timeout`.
+    #[inline(never)]
+    pub fn probe_handle_timeout(client: &mut Client<3>, now: ntpkit::client::Instant) {
+        client.handle_timeout(now);
+    }
+
+    /// `Client::poll_event`.
+    #[inline(never)]
+    pub fn probe_poll_event(client: &mut Client<3>) -> Option<ntpkit::client::Event<3>> {
+        client.poll_event()
+    }
+}
