@@ -151,6 +151,7 @@ fn reference_clock_names_round_trip() {
     );
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn system_time_conversions() {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
