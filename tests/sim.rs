@@ -4,8 +4,6 @@
 //! state-machine rows of the hostile catalogue. A counting global allocator proves the
 //! client never allocates.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::net::SocketAddr;
 
 use ntpkit::client::{
@@ -15,37 +13,9 @@ use ntpkit::client::{
 use ntpkit::server::{ServerState, respond, respond_kiss};
 use ntpkit::*;
 
-// ---------------------------------------------------------------- allocation guard
-
-struct GuardedAlloc;
-
-thread_local! {
-    static IN_CLIENT: Cell<bool> = const { Cell::new(false) };
-    static CLIENT_ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for GuardedAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if IN_CLIENT.with(Cell::get) {
-            CLIENT_ALLOCS.with(|c| c.set(c.get() + 1));
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: GuardedAlloc = GuardedAlloc;
-
-/// Runs `f` (a client call) with allocation counting on.
-fn guarded<T>(f: impl FnOnce() -> T) -> T {
-    IN_CLIENT.with(|c| c.set(true));
-    let out = f();
-    IN_CLIENT.with(|c| c.set(false));
-    out
-}
+#[path = "common/alloc_guard.rs"]
+mod alloc_guard;
+use alloc_guard::guarded;
 
 // ---------------------------------------------------------------- the simulated world
 
@@ -304,7 +274,7 @@ fn fast() -> ServerConfig {
 }
 
 fn assert_no_client_allocations() {
-    assert_eq!(CLIENT_ALLOCS.with(Cell::get), 0, "the client allocated");
+    assert_eq!(alloc_guard::allocations(), 0, "the client allocated");
 }
 
 // ---------------------------------------------------------------- scenarios
