@@ -834,3 +834,23 @@ fn state_fingerprint_changes_with_state() {
     let _ = client.poll_transmit(t, NtpTimestamp::from_parts(0xeeac_e73b, 0), &mut rng, &mut buf).unwrap();
     assert_ne!(f2, client.state_fingerprint(), "sending a request");
 }
+
+/// Requests carry the client's current poll exponent (RFC 5905 §7.3), backoff included.
+#[test]
+fn requests_advertise_the_current_poll() {
+    let config = ServerConfig { min_poll: 4, max_poll: 8, iburst: false, ..ServerConfig::default() };
+    let (mut client, first, mut rng) = one_server(config);
+    assert_eq!(first[2], 4);
+    let mut buf = [0u8; 48];
+    for expected in [5u8, 6, 7, 8, 8] {
+        let deadline = client.poll_timeout().unwrap();
+        client.handle_timeout(deadline); // the outstanding request times out: back off
+        let t = client.poll_timeout().unwrap();
+        client.handle_timeout(t);
+        let _ = client
+            .poll_transmit(t, NtpTimestamp::from_parts(0xeeac_e73b, 0), &mut rng, &mut buf)
+            .unwrap()
+            .unwrap();
+        assert_eq!(buf[2], expected);
+    }
+}

@@ -490,6 +490,8 @@ impl<const N: usize> Client<N> {
             if peer.outstanding.is_some() || peer.state != PeerState::Active || now < peer.next_poll {
                 continue;
             }
+            // The poll field carries our current poll exponent (RFC 5905 §7.3).
+            peer.request = core::mem::take(&mut peer.request).poll(Poll(peer.poll));
             let (len, pending) = peer.request.build(peer.addr, t1, nonces, buf)?;
             peer.reach <<= 1;
             let interval = peer.interval();
