@@ -114,11 +114,6 @@ fn main() -> ExitCode {
     let mut last_decision = None;
     let result = driver.run(&mut client, run_for, |client, event| {
         if let Event::Update(u) = event {
-            let now = u
-                .selected
-                .first()
-                .and_then(|id| client.server_stats(*id, ntpkit::client::Instant::from_nanos(0)));
-            let _ = now;
             last_decision = Some(u.clone());
             let t = client.poll_timeout().unwrap_or_default();
             if last_print.is_none_or(|p| t.saturating_duration_since(p) >= Duration::from_secs(60)) {
