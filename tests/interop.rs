@@ -50,8 +50,12 @@ fn ntp_query(
 }
 
 fn assert_close_to_local(s: &SyncResult, who: &str) {
-    assert!(s.offset_nanos().abs() < 1_000_000, "{who}: offset {} ns", s.offset_nanos());
-    assert!(s.delay_nanos() > 0 && s.delay_nanos() < 5_000_000, "{who}: delay {} ns", s.delay_nanos());
+    // The peer serves this machine's own clock, so T1 <= T2 <= T3 <= T4 and the offset is
+    // bounded by half the delay (RFC 5905 §8); the margin covers the low bits a server
+    // randomizes below its precision. A fixed bound would fail on a loaded machine.
+    let (offset, delay) = (s.offset_nanos(), s.delay_nanos());
+    assert!(delay > 0 && delay < 100_000_000, "{who}: delay {delay} ns");
+    assert!(offset.abs() <= delay / 2 + 100_000, "{who}: offset {offset} ns, delay {delay} ns");
 }
 
 /// Stops a chronyd server when dropped.
@@ -280,16 +284,17 @@ fn toy_server_kiss_codes() {
 }
 
 #[test]
-fn toy_server_offsets_are_measured_within_a_millisecond() {
+fn toy_server_offsets_are_measured_within_half_the_delay() {
     if !available("python3") {
         return;
     }
     for (i, (offset, nanos)) in [("0.25", 250_000_000i64), ("-1.5", -1_500_000_000)].into_iter().enumerate() {
         let s = toy(11164 + i as u16, &["--offset", offset]).unwrap_or_else(|e| panic!("{offset}: {e}"));
         assert!(
-            (s.offset_nanos() - nanos).abs() < 1_000_000,
-            "offset {offset}: measured {}",
-            s.offset_nanos()
+            (s.offset_nanos() - nanos).abs() <= s.delay_nanos() / 2 + 1_000_000,
+            "offset {offset}: measured {}, delay {}",
+            s.offset_nanos(),
+            s.delay_nanos()
         );
     }
 }
@@ -304,12 +309,12 @@ fn toy_server_that_never_answers_times_out_on_time() {
     let r = ntp_query(addr, 300, 2);
     let took = start.elapsed();
     assert!(matches!(r, Err(QueryError::Timeout)), "{r:?}");
-    assert!(took >= Duration::from_millis(600) && took < Duration::from_millis(1500), "{took:?}");
+    assert!(took >= Duration::from_millis(600) && took < Duration::from_secs(5), "{took:?}");
 }
 
 /// The full client against three chronyd servers and a toy falseticker 1 s ahead, with
 /// idle time fast-forwarded (loopback only): chrony's servers are selected, the liar is
-/// excluded, and the system offset is within 1 ms.
+/// excluded, and the system offset is within 10 ms.
 #[test]
 fn client_selects_chrony_and_excludes_a_falseticker() {
     use ntpkit::client::{Client, ClientConfig, Event, ServerConfig, ServerId};
@@ -342,12 +347,13 @@ fn client_selects_chrony_and_excludes_a_falseticker() {
     let mut selected: Vec<ServerId> = last.selected.iter().copied().collect();
     selected.sort();
     assert_eq!(selected, ids);
-    assert!(last.offset.to_nanos().abs() < 1_000_000, "system offset {}", last.offset);
+    // Well inside the 1 s lie, with room for a loaded machine's loopback delays.
+    assert!(last.offset.to_nanos().abs() < 10_000_000, "system offset {}", last.offset);
     let now = driver.now();
     let liar_stats = client.server_stats(liar, now).unwrap();
     assert!(liar_stats.reach != 0 && !liar_stats.selected);
     let liar_offset = liar_stats.estimate.unwrap().offset.to_nanos();
-    assert!((liar_offset - 1_000_000_000).abs() < 1_000_000, "liar measured at {liar_offset} ns");
+    assert!((liar_offset - 1_000_000_000).abs() < 10_000_000, "liar measured at {liar_offset} ns");
 }
 
 /// A toy server answering RATE (asking for 2^10 s) makes the client back off to at least
