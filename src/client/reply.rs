@@ -317,19 +317,35 @@ impl SyncResult {
     }
 }
 
-/// λ = δ_root/2 + ε_root + δ/2 + ε, saturating.
+/// λ = δ_root/2 + ε_root + δ/2 + ε (RFC 5905 §11.2.1), saturating at
+/// [`NtpDuration::MAX`].
+///
+/// Summed in `u64`, where it cannot overflow: `delay` and `dispersion` are non-negative
+/// (negative values count as zero) so ε ≤ 2⁶³ − 1 and δ/2 ≤ 2⁶², and the two 16.16
+/// header fields are below 2⁴⁸ in 32.32 units; the total stays below 2⁶⁴. One clamp at
+/// the end replaces a chain of signed saturating additions (about 20 bytes each on a
+/// 32-bit MCU).
 const fn root_distance(
     root_delay: NtpShort,
     root_dispersion: NtpShort,
     delay: NtpDuration,
     dispersion: NtpDuration,
 ) -> NtpDuration {
-    root_delay
-        .to_duration()
-        .halve()
-        .saturating_add(root_dispersion.to_duration())
-        .saturating_add(delay.halve())
-        .saturating_add(dispersion)
+    let header = ((root_delay.to_bits() as u64) << 15).wrapping_add((root_dispersion.to_bits() as u64) << 16);
+    let own = (non_negative(delay) >> 1).wrapping_add(non_negative(dispersion));
+    clamp_to_duration(header.wrapping_add(own))
+}
+
+/// The bits of a duration as `u64`, negative durations as 0.
+const fn non_negative(d: NtpDuration) -> u64 {
+    let bits = d.to_bits();
+    if bits < 0 { 0 } else { bits as u64 }
+}
+
+/// A non-negative `u64` count of 2⁻³² s as a duration, saturating at
+/// [`NtpDuration::MAX`].
+const fn clamp_to_duration(bits: u64) -> NtpDuration {
+    if bits > i64::MAX as u64 { NtpDuration::MAX } else { NtpDuration::from_bits(bits as i64) }
 }
 
 impl PendingRequest {
@@ -416,10 +432,11 @@ impl PendingRequest {
             return Err(Reject::BadHeader);
         }
         let precision = view.precision();
+        // ρ as 2^precision s, at most NtpDuration::MAX, so non-negative and negatable.
+        let server_rho = precision.to_duration().to_bits();
         let interval = t3.duration_since(t2);
-        if interval.saturating_add(precision.to_duration()).is_negative()
-            || interval > config.max_server_interval
-        {
+        // T3 − T2 may undershoot zero by the server's precision, no more.
+        if interval.to_bits() < server_rho.wrapping_neg() || interval > config.max_server_interval {
             return Err(Reject::ServerTimesInconsistent { interval });
         }
         let t1 = self.t1;
@@ -433,10 +450,13 @@ impl PendingRequest {
                 return Err(Reject::DelayTooLarge { delay });
             }
         }
-        let dispersion = precision
-            .to_duration()
-            .saturating_add(local_precision)
-            .saturating_add(phi_times(t4.duration_since(t1)));
+        // ε = ρ_server + ρ_local + Φ·(T4 − T1) (RFC 5905 §8). The two ρ are non-negative
+        // and at most 2^63 − 1 each, so their u64 sum cannot overflow.
+        let dispersion = clamp_to_duration(
+            (server_rho as u64)
+                .wrapping_add(non_negative(local_precision))
+                .saturating_add(non_negative(phi_times(t4.duration_since(t1)))),
+        );
         let distance = root_distance(root_delay, root_dispersion, delay, dispersion);
         if distance >= config.max_root_distance {
             return Err(Reject::RootDistanceTooLarge { root_distance: distance });

@@ -53,15 +53,27 @@ pub(crate) const fn frac_to_nanos(frac: u32) -> u32 {
 /// `f = ceil(n * 2^32 / 10^9)` we have `n * 2^32 / 10^9 <= f < n * 2^32 / 10^9 + 1`, so
 /// `n <= f * 10^9 / 2^32 < n + 10^9 / 2^32 < n + 1`, whose floor is `n`. An exhaustive
 /// test over all 10⁹ values runs in CI (`tests/exhaustive.rs`).
+///
+/// Computed with one 64-bit multiplication by `floor(2^62 / 10^9)`, which lands on
+/// `floor(n * 2^32 / 10^9)` or one below it (the reciprocal's error is below 1 and
+/// `n < 2^30`), then at most two exact checks `f * 10^9 < n * 2^32` step up to the
+/// ceiling. No 128-bit product: on a Cortex-M that alone was about 100 bytes.
 #[inline]
 pub(crate) const fn nanos_to_frac(nanos: u32) -> u32 {
+    const RECIP_1E9_62: u64 = (1 << 62) / NANOS_PER_SEC as u64;
     if nanos >= NANOS_PER_SEC {
         return u32::MAX;
     }
-    // nanos * 2^32 < 2^62; the quotient is below 2^32 because nanos < 10^9.
-    let (q, r) = div_rem_1e9((nanos as u64) << 32);
-    let ceil = if r == 0 { q } else { q.wrapping_add(1) };
-    ceil as u32
+    let target = (nanos as u64) << 32;
+    // nanos * RECIP < 2^30 * 2^33; f <= ceil(...) < 2^32, so f * 10^9 < 2^62.
+    let mut f = (nanos as u64).wrapping_mul(RECIP_1E9_62) >> 30;
+    if f.wrapping_mul(NANOS_PER_SEC as u64) < target {
+        f = f.wrapping_add(1);
+    }
+    if f.wrapping_mul(NANOS_PER_SEC as u64) < target {
+        f = f.wrapping_add(1);
+    }
+    f as u32
 }
 
 #[cfg(test)]

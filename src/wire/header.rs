@@ -301,26 +301,48 @@ impl KissCode {
         Self::Step,
     ];
 
+    /// The spelling of each code of [`KissCode::KNOWN`], in the same order.
+    const SPELLINGS: [[u8; 4]; 15] = [
+        *b"ACST", *b"AUTH", *b"AUTO", *b"BCST", *b"CRYP", *b"DENY", *b"DROP", *b"RSTR", *b"INIT", *b"MCST",
+        *b"NKEY", *b"NTSN", *b"RATE", *b"RMOT", *b"STEP",
+    ];
+
+    /// Entry `i` of [`KissCode::KNOWN`], as a `match`: indexing `KNOWN` itself put a
+    /// 75-byte table of enum values in flash and cost more code than this.
+    const fn known(i: usize) -> Self {
+        match i {
+            0 => Self::Acst,
+            1 => Self::Auth,
+            2 => Self::Auto,
+            3 => Self::Bcst,
+            4 => Self::Cryp,
+            5 => Self::Deny,
+            6 => Self::Drop,
+            7 => Self::Rstr,
+            8 => Self::Init,
+            9 => Self::Mcst,
+            10 => Self::Nkey,
+            11 => Self::Ntsn,
+            12 => Self::Rate,
+            13 => Self::Rmot,
+            _ => Self::Step,
+        }
+    }
+
     /// The code spelled by four reference-ID bytes.
     pub const fn from_bytes(bytes: [u8; 4]) -> Self {
-        match &bytes {
-            b"ACST" => Self::Acst,
-            b"AUTH" => Self::Auth,
-            b"AUTO" => Self::Auto,
-            b"BCST" => Self::Bcst,
-            b"CRYP" => Self::Cryp,
-            b"DENY" => Self::Deny,
-            b"DROP" => Self::Drop,
-            b"RSTR" => Self::Rstr,
-            b"INIT" => Self::Init,
-            b"MCST" => Self::Mcst,
-            b"NKEY" => Self::Nkey,
-            b"NTSN" => Self::Ntsn,
-            b"RATE" => Self::Rate,
-            b"RMOT" => Self::Rmot,
-            b"STEP" => Self::Step,
-            _ => Self::Unknown(bytes),
+        // A table scan rather than a `match` on byte strings: the match compiles to a
+        // decision tree of about 300 bytes of Thumb code, the scan to a fifth of that.
+        let wanted = u32::from_ne_bytes(bytes);
+        let mut i = 0;
+        while i < Self::SPELLINGS.len() {
+            #[allow(clippy::indexing_slicing)] // i < SPELLINGS.len() == KNOWN.len()
+            if u32::from_ne_bytes(Self::SPELLINGS[i]) == wanted {
+                return Self::known(i);
+            }
+            i = i.wrapping_add(1);
         }
+        Self::Unknown(bytes)
     }
 
     /// The four bytes of this code.
