@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Flash cost of one minimal client exchange (build a request, validate the reply,
+# offset/delay), as the delta of each binary over `baseline` built with the same harness,
+# LTO, panic=abort, codegen-units=1. Prints one table; with --check, fails when ntpkit's
+# delta is over budget or when a soft-float or 64-bit division helper is linked in.
+#
+#   usage: bash benches/size/size.sh [--check] [target...]
+#   default targets: thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf
+#   PROFILES="release release-z release-o3" to report every opt-level (budget: release = "s").
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"   # .cargo/config.toml is read from here
+
+CHECK=0
+if [ "${1:-}" = "--check" ]; then CHECK=1; shift; fi
+TARGETS=("$@")
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf)
+PROFILES=${PROFILES:-release}
+BINS=(floor_min ntpkit_min)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+
+# Budgets in bytes for ntpkit_min at opt-level "s": the first measurement (2026-11-22:
+# +1,016 / +1,200 / +1,568 B) plus about 3 %, kept as a ratchet. Issue 6 asks for 700 B
+# (thumbv7em) and 900 B (thumbv6m); the remaining gap is what the RFC checks cost that
+# the hand-written floor skips (kiss-code classification, era ambiguity, dispersion and
+# root distance), itemized in README.md.
+budget() {
+    case $1 in
+    thumbv7em-none-eabihf) echo 1050 ;;
+    thumbv6m-none-eabi) echo 1240 ;;
+    riscv32imc-unknown-none-elf) echo 1610 ;;
+    *) echo 0 ;;
+    esac
+}
+# Helpers that must never be linked: soft-float (double and single) and 64-bit division.
+FORBIDDEN='__aeabi_[df](add|sub|mul|div|cmp|2|neg|rsub)|__(add|sub|mul|div|neg|cmp|eq|ne|lt|le|gt|ge|unord|extend|trunc|float|fix)[a-z]*[sd]f[0-9]?|__aeabi_u?ldivmod|__u?(div|mod)di3|__udivmoddi4|u64_div_rem|u128_div|__aeabi_u?[il]2[df]|__aeabi_[df]2'
+
+tools="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+SIZE="$tools/llvm-size"
+NM="$tools/llvm-nm"
+[ -x "$SIZE" ] && [ -x "$NM" ] || { echo "error: llvm-size/llvm-nm missing: rustup component add llvm-tools" >&2; exit 1; }
+
+status=0
+printf "%-28s %-10s %-11s %6s %6s %5s %6s %7s %s\n" target profile binary text rodata data flash delta budget
+for t in "${TARGETS[@]}"; do
+    for p in $PROFILES; do
+        cargo build --quiet --locked --profile "$p" --bins --target "$t"
+        base=""
+        for b in baseline "${BINS[@]}"; do
+            f="$CARGO_TARGET_DIR/$t/$p/$b"
+            read -r text rodata data < <("$SIZE" -A "$f" | awk '
+                $1 == ".text" { t += $2 } $1 == ".rodata" { r += $2 } $1 == ".data" { d += $2 }
+                END { print t + 0, r + 0, d + 0 }')
+            flash=$((text + rodata + data))
+            [ -z "$base" ] && base=$flash
+            delta=$((flash - base))
+            mark=""
+            if [ "$b" = ntpkit_min ] && [ "$p" = release ]; then
+                limit=$(budget "$t")
+                mark="<= $limit"
+                if [ "$delta" -gt "$limit" ]; then mark="OVER $limit"; status=1; fi
+                bad=$("$NM" -C "$f" | awk '{print $NF}' | grep -E "$FORBIDDEN" || true)
+                if [ -n "$bad" ]; then
+                    echo "error: $t $b links forbidden helpers:" $bad >&2
+                    status=1
+                fi
+            fi
+            [ "$b" = baseline ] && shown="-" || shown="+$delta"
+            printf "%-28s %-10s %-11s %6d %6d %5d %6d %7s %s\n" "$t" "$p" "$b" "$text" "$rodata" "$data" "$flash" "$shown" "$mark"
+        done
+        if [ "$p" = release ]; then
+            # The check must fire on a binary that does use these helpers.
+            probe=$("$NM" -C "$CARGO_TARGET_DIR/$t/$p/forbidden_probe" | awk '{print $NF}' | grep -E "$FORBIDDEN" || true)
+            if ! grep -qE 'div' <<<"$probe" || ! grep -qE 'df|__aeabi_d|ul2d|__aeabi_f' <<<"$probe"; then
+                echo "error: the helper check did not flag forbidden_probe on $t:" $probe >&2
+                status=1
+            fi
+        fi
+    done
+done
+if [ "$CHECK" = 1 ] && [ "$status" != 0 ]; then
+    echo "size check failed" >&2
+    exit 1
+fi
