@@ -371,6 +371,7 @@ impl PendingRequest {
         Ok(reply)
     }
 
+    #[inline]
     fn check(
         &self,
         source: SocketAddr,

@@ -91,7 +91,27 @@ impl<T: AsRef<[u8]>> PacketView<T> {
     ///
     /// This is framing only: a packet that parses may still be one a client must reject
     /// (LI = 3, stratum 0, wrong mode, …); that is validation, done against a request.
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, ParseError> {
+        // Fast path: a bare 48-byte header, checked without a call (so the common case
+        // pays no register spills for the extension-field walker).
+        let bytes = buffer.as_ref();
+        if let Some(header) = bytes.first_chunk::<HEADER_LEN>() {
+            if bytes.len() == HEADER_LEN {
+                let version = (header[field::LI_VN_MODE] >> 3) & 0b111;
+                if Version::new(version).is_none() {
+                    return Err(ParseError::UnsupportedVersion(version));
+                }
+                return Ok(Self { buffer, extensions_end: HEADER_LEN });
+            }
+        }
+        Self::new_checked_general(buffer)
+    }
+
+    /// Every length: the framing rules in the order documented on `new_checked`.
+    #[cold]
+    #[inline(never)]
+    fn new_checked_general(buffer: T) -> Result<Self, ParseError> {
         let bytes = buffer.as_ref();
         let len = bytes.len();
         let Some((header, trailer)) = bytes.split_first_chunk::<HEADER_LEN>() else {
@@ -405,8 +425,17 @@ impl Packet {
     }
 
     /// The 48 header bytes.
+    #[inline]
     pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut h = [0u8; HEADER_LEN];
+        self.write_header(&mut h);
+        h
+    }
+
+    /// Writes every header field into `h` (all 48 bytes are written, so `h` need not be
+    /// zeroed first, and `emit` writes straight into the caller's buffer).
+    #[inline]
+    fn write_header(&self, h: &mut [u8; HEADER_LEN]) {
         h[field::LI_VN_MODE] = (self.leap.to_bits() << 6) | (self.version.get() << 3) | self.mode.to_bits();
         h[field::STRATUM] = self.stratum.0;
         h[field::POLL] = self.poll.0 as u8;
@@ -418,15 +447,15 @@ impl Packet {
         BigEndian::write_u64(&mut h[24..32], self.origin_timestamp.to_bits());
         BigEndian::write_u64(&mut h[32..40], self.receive_timestamp.to_bits());
         BigEndian::write_u64(&mut h[40..48], self.transmit_timestamp.to_bits());
-        h
     }
 
     /// Writes the 48-byte header at the start of `buf` and returns 48, or
     /// [`EmitError::BufferTooSmall`] with `buf` untouched.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         match buf.first_chunk_mut::<HEADER_LEN>() {
             Some(dst) => {
-                *dst = self.to_bytes();
+                self.write_header(dst);
                 Ok(HEADER_LEN)
             }
             None => Err(EmitError::BufferTooSmall { required: HEADER_LEN }),
