@@ -116,9 +116,52 @@ pub fn run(seconds: u64, rtc_error_ns: i64) -> Outcome {
     outcome
 }
 
+/// One client exchange with canned numbers: the request is built at T1, a stratum-1
+/// server whose clock is `true_offset_ns` ahead answers 12 ms later (one-way) after 45 µs
+/// of processing, and the reply arrives at T4 = T1 + 24.045 ms. Returns the measured
+/// offset and delay in ns, or the rejection's name.
+pub fn single_exchange(true_offset_ns: i64) -> Result<(i64, i64), &'static str> {
+    use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+    let at =
+        |ns: i64| NtpTimestamp::from_parts(0xeeac_e73b, 0) + NtpDuration::from_nanos(ns).unwrap_or_default();
+    let (t1, t4) = (at(0), at(24_045_000));
+    let (t2, t3) = (at(12_000_000 + true_offset_ns), at(12_045_000 + true_offset_ns));
+    let mut request = [0u8; 48];
+    let (len, mut pending) = ClientRequest::new()
+        .build(SERVERS[0], t1, &mut Trng(0x9e37_79b9), &mut request)
+        .map_err(|_| "request")?;
+    let state = ServerState {
+        leap: LeapIndicator::NoWarning,
+        stratum: Stratum(1),
+        precision: Precision(-20),
+        reference_id: ReferenceId(*b"GPS\0"),
+        reference_timestamp: t2 - NtpDuration::from_seconds(16),
+        ..ServerState::default()
+    };
+    let mut reply = [0u8; 48];
+    let n =
+        respond(request.get(..len).unwrap_or_default(), &state, t2, t3, &mut reply).map_err(|_| "respond")?;
+    match pending.process(SERVERS[0], reply.get(..n).unwrap_or_default(), t4, &ValidationConfig::default()) {
+        Ok(Reply::Sample(s)) => Ok((s.offset_nanos(), s.delay_nanos())),
+        Ok(Reply::KissOfDeath(_)) => Err("kiss-o'-death"),
+        Err(e) => Err(e.name()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_single_exchange_measures_the_canned_offset_to_the_nanosecond() {
+        // Each timestamp is rounded onto the 2^-32 s grid, so a difference of two of them
+        // can land a fraction of a nanosecond low and truncate to 1 ns less.
+        for truth in [1_234_567_000, -3_000_000_000, 0, 999_999_999] {
+            let (offset, delay) = single_exchange(truth).unwrap_or_else(|e| panic!("{truth}: {e}"));
+            assert!((offset - truth).abs() <= 1, "{truth}: offset {offset}");
+            assert!((delay - 24_000_000).abs() <= 1, "{truth}: delay {delay}");
+        }
+    }
 
     #[test]
     fn the_loop_steps_a_wrong_rtc_then_holds_it() {
