@@ -1,11 +1,42 @@
-//! Wire-format and time-arithmetic benchmarks (criterion): parse, zero-copy view,
-//! emit, extension-field walk, and the timestamp/nanosecond conversions.
+//! ntpkit's own benchmarks (criterion), every group in packets (or calls) per second:
+//! parse, zero-copy view, emit, extension-field walk; building a request, validating a
+//! reply, offset/delay, the server responder, one wake-up of the client state machine;
+//! and the timestamp/nanosecond conversions.
 //!
-//! `cargo bench --bench wire`. Quote medians against a baseline from the same run.
+//! `cargo bench --bench wire`. Quote medians against a baseline from the same run
+//! (`floor_copy_48`); for ntpkit next to other crates see `benches/compare/`.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ntpkit::{ExtensionWriter, NtpDuration, NtpTimestamp, Packet, PacketView};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use ntpkit::client::{Client, ClientConfig, ClientRequest, Instant, ServerConfig, ValidationConfig};
+use ntpkit::server::{ServerState, respond};
+use ntpkit::{
+    ExtensionWriter, LeapIndicator, NtpDuration, NtpTimestamp, Packet, PacketView, Precision, ReferenceId,
+    Stratum,
+};
 use std::hint::black_box;
+use std::net::SocketAddr;
+
+/// Keeps a result alive, by reference (large results passed by value cost time).
+fn keep<T>(r: T) {
+    black_box(&r);
+}
+
+/// `n` milliseconds.
+fn ms(n: i64) -> NtpDuration {
+    NtpDuration::from_nanos(n * 1_000_000).expect("in range")
+}
+
+/// A stratum-1 server's state for the responder.
+fn server_state(reference: NtpTimestamp) -> ServerState {
+    ServerState {
+        leap: LeapIndicator::NoWarning,
+        stratum: Stratum(1),
+        precision: Precision(-20),
+        reference_id: ReferenceId(*b"GPS\0"),
+        reference_timestamp: reference,
+        ..ServerState::default()
+    }
+}
 
 const CHRONY_REPLY: [u8; 48] = [
     0x24, 0x08, 0x00, 0xe6, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x7f, 0x01, 0x01, 0xee,
@@ -55,5 +86,96 @@ fn time(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, wire, time);
+fn exchange(c: &mut Criterion) {
+    let mut g = c.benchmark_group("exchange");
+    g.throughput(Throughput::Elements(1));
+    let server: SocketAddr = ([192, 0, 2, 1], 123).into();
+    let t1 = NtpTimestamp::from_parts(0xeeac_e73b, 0);
+    let (t2, t3) = (t1 + ms(12), t1 + ms(13));
+    let t4 = t1 + ms(25);
+    let state = server_state(t1 - NtpDuration::from_seconds(16));
+
+    let mut builder = ClientRequest::new();
+    let mut nonce = 1u64;
+    let mut request = [0u8; 48];
+    g.bench_function("build_request", |b| {
+        b.iter(|| {
+            let mut next = || {
+                nonce = nonce.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                nonce
+            };
+            keep(builder.build(server, black_box(t1), &mut next, &mut request))
+        })
+    });
+
+    // One request and its genuine reply; validation consumes a fresh pending request
+    // per call (a request accepts one reply), made outside the timing.
+    let fresh = || {
+        let mut buf = [0u8; 48];
+        let mut fixed = || 0x0123_4567_89ab_cdef_u64;
+        let (_, pending) = ClientRequest::new().build(server, t1, &mut fixed, &mut buf).expect("request");
+        (pending, buf)
+    };
+    let (_, sent) = fresh();
+    let mut reply = [0u8; 48];
+    let n = respond(&sent, &state, t2, t3, &mut reply).expect("reply");
+    let config = ValidationConfig::default();
+    g.bench_function("validate_reply", |b| {
+        b.iter_batched(
+            || fresh().0,
+            |mut pending| keep(pending.process(server, black_box(&reply[..n]), black_box(t4), &config)),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("offset_delay", |b| {
+        b.iter(|| {
+            keep(ntpkit::math::offset_delay(black_box(t1), black_box(t2), black_box(t3), black_box(t4)))
+        })
+    });
+    let mut out = [0u8; 48];
+    g.bench_function("server_respond", |b| {
+        b.iter(|| keep(respond(black_box(&sent), &state, black_box(t2), black_box(t3), &mut out)))
+    });
+
+    // One wake-up of a 4-server client: timers, every due request, the replies (from a
+    // server on the same clock), filtering/selection/combining, and the events.
+    let mut client: Client<4> = Client::new(ClientConfig::default());
+    let mut nonces = 7u64;
+    let mut next_nonce = move || {
+        nonces ^= nonces << 13;
+        nonces ^= nonces >> 7;
+        nonces ^= nonces << 17;
+        nonces
+    };
+    for i in 1..=4u8 {
+        let addr: SocketAddr = ([192, 0, 2, i], 123).into();
+        client
+            .add_server(Instant::from_nanos(0), addr, ServerConfig::default(), &mut next_nonce)
+            .expect("add");
+    }
+    let wall = |now: Instant| t1 + NtpDuration::from_nanos(now.as_nanos() as i64).unwrap_or_default();
+    let (mut tx, mut rx) = ([0u8; 48], [0u8; 48]);
+    let mut exchanges = 0u64;
+    g.bench_function("client_wakeup", |b| {
+        b.iter(|| {
+            let now = client.poll_timeout().unwrap_or(Instant::from_nanos(0));
+            client.handle_timeout(now);
+            while let Ok(Some(t)) = client.poll_transmit(now, wall(now), &mut next_nonce, &mut tx) {
+                let at = wall(now) + ms(1);
+                if let Ok(len) = respond(&tx[..t.len], &state, at, at, &mut rx) {
+                    let arrival = wall(now) + ms(2);
+                    keep(client.handle_response(now, t.addr, &rx[..len], arrival));
+                    exchanges += 1;
+                }
+            }
+            while let Some(e) = client.poll_event() {
+                keep(e);
+            }
+        })
+    });
+    assert!(exchanges > 0, "the client exchanged packets during the benchmark");
+    g.finish();
+}
+
+criterion_group!(benches, wire, exchange, time);
 criterion_main!(benches);
