@@ -416,7 +416,7 @@ impl<const N: usize> Client<N> {
             return Err(ClientError::Full);
         };
         let window = u64::try_from(self.config.startup_window.as_nanos()).unwrap_or(u64::MAX).max(1);
-        let delay = nonces.next_nonce().checked_rem(window).unwrap_or(0);
+        let delay = crate::client::mitigation::div_rem_u64(nonces.next_nonce(), window).1;
         let (min_poll, _) = config.bounds();
         *slot = Some(Peer {
             addr,
@@ -698,15 +698,24 @@ impl<const N: usize> Client<N> {
             return;
         }
         let Some((low, high)) = intersect(&candidates) else { return };
-        let mut survivors: Vec<Candidate, N> =
-            candidates.iter().copied().filter(|c| c.offset >= low && c.offset <= high).collect();
+        // Keep the truechimers, compacted in place (swaps, not copies between two
+        // vectors: those linked memmove on a Cortex-M).
+        let mut survivors = candidates;
+        let mut kept = 0usize;
+        for i in 0..survivors.len() {
+            if survivors.get(i).is_some_and(|c| c.offset >= low && c.offset <= high) {
+                crate::client::mitigation::swap_copy(&mut survivors, kept, i);
+                kept = kept.saturating_add(1);
+            }
+        }
+        survivors.truncate(kept);
         // Order by stratum, then distance (RFC 5905 §11.2.2 metric).
-        survivors.sort_unstable_by_key(|c| (c.stratum, c.distance));
+        crate::client::mitigation::insertion_sort_by_key(&mut survivors, |c| (c.stratum, c.distance));
         let n = survivors.len();
         let n = cluster(&mut survivors, n);
         survivors.truncate(n);
         if let Some(pos) = survivors.iter().position(|c| c.prefer) {
-            survivors.swap(0, pos);
+            crate::client::mitigation::swap_copy(&mut survivors, 0, pos);
         }
         let Some(system) = survivors.first().copied() else { return };
         let offset = combine(&survivors);
