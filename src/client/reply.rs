@@ -366,9 +366,11 @@ impl PendingRequest {
         t4: NtpTimestamp,
         config: &ValidationConfig,
     ) -> Result<Reply, Reject> {
-        let reply = self.check(source, datagram, t4, config)?;
-        self.answered = true;
-        Ok(reply)
+        // Returned as built (no re-wrapping), so the ~120-byte sample is written once,
+        // straight into the caller's slot.
+        let result = self.check(source, datagram, t4, config);
+        self.answered |= result.is_ok();
+        result
     }
 
     #[inline]

@@ -44,7 +44,7 @@ pub struct Ambiguous;
 /// assert_eq!(r.offset.to_nanos(), 8_000_000_000);
 /// assert_eq!(r.delay.to_nanos(), 200_000_000);
 /// ```
-#[inline]
+#[inline(always)]
 pub const fn offset_delay(
     t1: NtpTimestamp,
     t2: NtpTimestamp,
