@@ -95,17 +95,11 @@ impl<T: AsRef<[u8]>> PacketView<T> {
     pub fn new_checked(buffer: T) -> Result<Self, ParseError> {
         // Fast path: a bare 48-byte header, checked without a call (so the common case
         // pays no register spills for the extension-field walker).
-        let bytes = buffer.as_ref();
-        if let Some(header) = bytes.first_chunk::<HEADER_LEN>() {
-            if bytes.len() == HEADER_LEN {
-                let version = (header[field::LI_VN_MODE] >> 3) & 0b111;
-                if Version::new(version).is_none() {
-                    return Err(ParseError::UnsupportedVersion(version));
-                }
-                return Ok(Self { buffer, extensions_end: HEADER_LEN });
-            }
+        match bare_header(buffer.as_ref()) {
+            Some(Ok(_)) => Ok(Self { buffer, extensions_end: HEADER_LEN }),
+            Some(Err(e)) => Err(e),
+            None => Self::new_checked_general(buffer),
         }
-        Self::new_checked_general(buffer)
     }
 
     /// Every length: the framing rules in the order documented on `new_checked`.
@@ -251,22 +245,9 @@ impl<T: AsRef<[u8]>> PacketView<T> {
     }
 
     /// The owned header.
+    #[inline]
     pub fn to_packet(&self) -> Packet {
-        Packet {
-            leap: self.leap(),
-            version: self.version(),
-            mode: self.mode(),
-            stratum: self.stratum(),
-            poll: self.poll(),
-            precision: self.precision(),
-            root_delay: self.root_delay(),
-            root_dispersion: self.root_dispersion(),
-            reference_id: self.reference_id(),
-            reference_timestamp: self.reference_timestamp(),
-            origin_timestamp: self.origin_timestamp(),
-            receive_timestamp: self.receive_timestamp(),
-            transmit_timestamp: self.transmit_timestamp(),
-        }
+        Packet::from_header(self.header())
     }
 }
 
@@ -417,11 +398,63 @@ pub struct Packet {
     pub transmit_timestamp: NtpTimestamp,
 }
 
+/// The framing verdict for a datagram of exactly 48 bytes (only the version can be
+/// wrong), or `None` for any other length, which needs the full rules.
+#[inline]
+fn bare_header(bytes: &[u8]) -> Option<Result<&[u8; HEADER_LEN], ParseError>> {
+    let header = bytes.first_chunk::<HEADER_LEN>().filter(|_| bytes.len() == HEADER_LEN)?;
+    let version = (header[field::LI_VN_MODE] >> 3) & 0b111;
+    Some(match Version::new(version) {
+        Some(_) => Ok(header),
+        None => Err(ParseError::UnsupportedVersion(version)),
+    })
+}
+
 impl Packet {
     /// Validates a datagram (see [`PacketView::new_checked`]) and returns its header.
     #[inline]
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
+        match bare_header(bytes) {
+            Some(Ok(header)) => Ok(Self::from_header(header)),
+            Some(Err(e)) => Err(e),
+            None => Self::parse_general(bytes),
+        }
+    }
+
+    /// Any length other than 48: the full framing rules, then the header.
+    #[cold]
+    #[inline(never)]
+    fn parse_general(bytes: &[u8]) -> Result<Self, ParseError> {
         PacketView::new_checked(bytes).map(|view| view.to_packet())
+    }
+
+    /// Decodes the 48 header bytes (destructured: no indexing, no bounds checks). An
+    /// invalid version, which framing rejects first, reads as the default.
+    #[inline]
+    #[rustfmt::skip]
+    fn from_header(h: &[u8; HEADER_LEN]) -> Self {
+        let [
+            first, stratum, poll, precision,
+            d0, d1, d2, d3, e0, e1, e2, e3, r0, r1, r2, r3,
+            f0, f1, f2, f3, f4, f5, f6, f7, o0, o1, o2, o3, o4, o5, o6, o7,
+            v0, v1, v2, v3, v4, v5, v6, v7, x0, x1, x2, x3, x4, x5, x6, x7,
+        ] = *h;
+        let stamp = |b: [u8; 8]| NtpTimestamp::from_bits(u64::from_be_bytes(b));
+        Packet {
+            reference_timestamp: stamp([f0, f1, f2, f3, f4, f5, f6, f7]),
+            origin_timestamp: stamp([o0, o1, o2, o3, o4, o5, o6, o7]),
+            receive_timestamp: stamp([v0, v1, v2, v3, v4, v5, v6, v7]),
+            transmit_timestamp: stamp([x0, x1, x2, x3, x4, x5, x6, x7]),
+            root_delay: NtpShort::from_bits(u32::from_be_bytes([d0, d1, d2, d3])),
+            root_dispersion: NtpShort::from_bits(u32::from_be_bytes([e0, e1, e2, e3])),
+            reference_id: ReferenceId([r0, r1, r2, r3]),
+            leap: LeapIndicator::from_bits(first >> 6),
+            version: Version::new((first >> 3) & 0b111).unwrap_or_default(),
+            mode: Mode::from_bits(first),
+            stratum: Stratum(stratum),
+            poll: Poll(poll as i8),
+            precision: Precision(precision as i8),
+        }
     }
 
     /// The 48 header bytes.
