@@ -108,6 +108,12 @@ pub enum EmitError {
         /// The digest length given.
         len: usize,
     },
+    /// A MAC follows a packet of at least 48 bytes whose length is a multiple of 4
+    /// (RFC 7822 §3).
+    BadPacketLength {
+        /// The packet length given.
+        len: usize,
+    },
 }
 
 impl fmt::Display for ParseError {
@@ -172,6 +178,9 @@ impl fmt::Display for EmitError {
             }
             Self::BadMacLength { len } => {
                 write!(f, "MAC digest of {len} bytes: must be 0 (crypto-NAK), 16 or 20")
+            }
+            Self::BadPacketLength { len } => {
+                write!(f, "packet of {len} bytes: a MAC follows at least 48 bytes in 4-byte words")
             }
         }
     }

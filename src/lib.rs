@@ -99,7 +99,8 @@
 //! | [`wire`] | bytes ⇄ types: [`NtpTimestamp`], [`NtpShort`], [`UnixTime`], header fields, [`PacketView`], [`Packet`], RFC 7822 extension fields and MAC trailer |
 //! | [`math`] | integer arithmetic: [`NtpDuration`] (signed 32.32), exact nanosecond conversions |
 //! | [`client`] | one exchange: [`ClientRequest`](client::ClientRequest), [`PendingRequest::process`](client::PendingRequest::process) (validation in the documented order), [`SyncResult`](client::SyncResult) |
-//! | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss) |
+//! | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key) |
+//! | [`auth`] | symmetric-key MACs (RFC 8573): the [`MacKey`](auth::MacKey) trait, [`verify`](auth::verify), [`append_mac`](auth::append_mac); key types behind the `mac-*` features |
 //! | [`traits`] | what callers implement for the helpers: wall and monotonic clocks, blocking and async transports |
 //! | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
 //! | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop |
@@ -149,6 +150,7 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod auth;
 pub mod client;
 pub mod error;
 pub mod math;

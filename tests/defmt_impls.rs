@@ -12,6 +12,13 @@ fn is_format<T: defmt::Format + ?Sized>() -> &'static str {
 #[test]
 fn every_public_type_implements_defmt_format() {
     let names = [
+        is_format::<ntpkit::auth::AuthError>(),
+        #[cfg(feature = "mac-aes-cmac")]
+        is_format::<ntpkit::auth::AesCmacKey>(),
+        #[cfg(feature = "mac-md5")]
+        is_format::<ntpkit::auth::Md5Key>(),
+        #[cfg(feature = "mac-sha1")]
+        is_format::<ntpkit::auth::Sha1Key>(),
         is_format::<NtpTimestamp>(),
         is_format::<NtpShort>(),
         is_format::<NtpDuration>(),
@@ -69,6 +76,7 @@ fn every_public_type_implements_defmt_format() {
         is_format::<client::PeerEstimate>(),
         is_format::<client::Client<4>>(),
     ];
-    assert_eq!(names.len(), 56);
+    let keys = [cfg!(feature = "mac-aes-cmac"), cfg!(feature = "mac-md5"), cfg!(feature = "mac-sha1")];
+    assert_eq!(names.len(), 57 + keys.iter().filter(|&&k| k).count());
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }

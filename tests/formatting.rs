@@ -12,6 +12,19 @@ fn every_reject_has_a_name_and_a_message_naming_its_rule() {
         (Reject::Parse(ParseError::TooShort { len: 3 }), "Parse", "malformed reply: packet length 3"),
         (Reject::NotAwaitingResponse, "NotAwaitingResponse", "already accepted"),
         (Reject::UnexpectedSource, "UnexpectedSource", "not sent to"),
+        (Reject::Unauthenticated, "Unauthenticated", "signed request is not authenticated"),
+        (
+            Reject::AuthFailed(ntpkit::auth::AuthError::WrongKeyId { received: 7 }),
+            "AuthFailed",
+            "authentication failed: MAC for key ID 7",
+        ),
+        (Reject::AuthFailed(ntpkit::auth::AuthError::CryptoNak), "AuthFailed", "crypto-NAK"),
+        (Reject::AuthFailed(ntpkit::auth::AuthError::Mismatch), "AuthFailed", "digest does not match"),
+        (
+            Reject::AuthFailed(ntpkit::auth::AuthError::WrongDigestLength { received: 16 }),
+            "AuthFailed",
+            "16-byte digest",
+        ),
         (Reject::ZeroOrigin, "ZeroOrigin", "origin timestamp is zero (RFC 5905 §8)"),
         (Reject::OriginMismatch, "OriginMismatch", "does not match the request"),
         (Reject::WrongMode(Mode::Broadcast), "WrongMode", "mode 5 (broadcast) is not 4"),
@@ -53,6 +66,7 @@ fn other_errors_explain_themselves() {
         (EmitError::BufferTooSmall { required: 48 }.to_string(), "buffer too small: 48 bytes required"),
         (EmitError::TooManyExtensionFields.to_string(), "more than 16 extension fields"),
         (EmitError::PacketTooLong { len: 2000 }.to_string(), "2000 bytes exceeds the 1096-byte limit"),
+        (EmitError::BadPacketLength { len: 50 }.to_string(), "packet of 50 bytes: a MAC follows at least 48"),
         (
             EmitError::BadMacLength { len: 8 }.to_string(),
             "digest of 8 bytes: must be 0 (crypto-NAK), 16 or 20",
@@ -70,6 +84,10 @@ fn other_errors_explain_themselves() {
             "request: buffer too small",
         ),
         (ServerError::NotAClientRequest(Mode::Server).to_string(), "mode 4 (server) is not a client request"),
+        (
+            ServerError::Unauthenticated(ntpkit::auth::AuthError::Missing).to_string(),
+            "request not authenticated: no MAC",
+        ),
         (
             ServerError::Parse(ParseError::BadLength { len: 50 }).to_string(),
             "malformed request: packet length 50",

@@ -5,6 +5,7 @@ use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
 
+use crate::auth::{self, AuthError, MacKey};
 use crate::client::request::PendingRequest;
 use crate::error::ParseError;
 use crate::math::{NtpDuration, offset_delay, phi_times};
@@ -59,6 +60,12 @@ pub enum Reject {
     NotAwaitingResponse,
     /// From another address or port than the request went to (RFC 4330 §5).
     UnexpectedSource,
+    /// The request was signed but the reply carries no MAC (CVE-2015-1798), or no key
+    /// was given to check it.
+    Unauthenticated,
+    /// The reply's MAC does not authenticate it under the request's key: wrong key ID,
+    /// wrong digest length, a crypto-NAK, or a digest that does not match.
+    AuthFailed(AuthError),
     /// Origin timestamp zero: never a reply to our request (CVE-2015-8138).
     ZeroOrigin,
     /// Origin timestamp is not our nonce (RFC 5905 §8 test 2: bogus).
@@ -117,6 +124,8 @@ impl Reject {
             Self::Parse(_) => "Parse",
             Self::NotAwaitingResponse => "NotAwaitingResponse",
             Self::UnexpectedSource => "UnexpectedSource",
+            Self::Unauthenticated => "Unauthenticated",
+            Self::AuthFailed(_) => "AuthFailed",
             Self::ZeroOrigin => "ZeroOrigin",
             Self::OriginMismatch => "OriginMismatch",
             Self::WrongMode(_) => "WrongMode",
@@ -142,6 +151,8 @@ impl fmt::Display for Reject {
             Self::Parse(e) => write!(f, "malformed reply: {e}"),
             Self::NotAwaitingResponse => f.write_str("a reply to this request was already accepted"),
             Self::UnexpectedSource => f.write_str("reply from an address the request was not sent to"),
+            Self::Unauthenticated => f.write_str("reply to a signed request is not authenticated"),
+            Self::AuthFailed(e) => write!(f, "authentication failed: {e}"),
             Self::ZeroOrigin => f.write_str("origin timestamp is zero (RFC 5905 §8)"),
             Self::OriginMismatch => f.write_str("origin timestamp does not match the request (RFC 5905 §8)"),
             Self::WrongMode(m) => write!(f, "mode {} ({m}) is not 4 (server)", m.to_bits()),
@@ -368,7 +379,25 @@ impl PendingRequest {
     ) -> Result<Reply, Reject> {
         // Returned as built (no re-wrapping), so the ~120-byte sample is written once,
         // straight into the caller's slot.
-        let result = self.check(source, datagram, t4, config);
+        let result = self.check(source, datagram, t4, config, None);
+        self.answered |= result.is_ok();
+        result
+    }
+
+    /// [`process`](Self::process) for a reply that must be authenticated by `key`
+    /// (RFC 5905 §7.3, RFC 8573): right after the source check, before any field is
+    /// trusted, the MAC must be present, not a crypto-NAK, for `key`'s ID and length, and
+    /// match in a constant-time compare. Then every other check runs as in `process`.
+    /// A rejected reply changes nothing.
+    pub fn process_with_key(
+        &mut self,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+        key: &impl MacKey,
+    ) -> Result<Reply, Reject> {
+        let result = self.check(source, datagram, t4, config, Some(key));
         self.answered |= result.is_ok();
         result
     }
@@ -380,6 +409,7 @@ impl PendingRequest {
         datagram: &[u8],
         t4: NtpTimestamp,
         config: &ValidationConfig,
+        key: Option<&dyn MacKey>,
     ) -> Result<Reply, Reject> {
         let view = PacketView::new_checked(datagram).map_err(Reject::Parse)?;
         if self.answered {
@@ -387,6 +417,15 @@ impl PendingRequest {
         }
         if source != self.server {
             return Err(Reject::UnexpectedSource);
+        }
+        match (key, self.key_id) {
+            (Some(key), _) => auth::verify(&view, &key).map_err(|e| match e {
+                AuthError::Missing => Reject::Unauthenticated,
+                other => Reject::AuthFailed(other),
+            })?,
+            // Signed request, no key to check the reply with: never accepted.
+            (None, Some(_)) => return Err(Reject::Unauthenticated),
+            (None, None) => {}
         }
         let origin = view.origin_timestamp();
         if origin.is_zero() {

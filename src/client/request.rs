@@ -4,6 +4,7 @@
 use core::fmt;
 use core::net::SocketAddr;
 
+use crate::auth::{MacKey, append_mac};
 use crate::error::EmitError;
 use crate::wire::{HEADER_LEN, Mode, NtpTimestamp, Packet, Poll, Precision, Version};
 
@@ -179,7 +180,46 @@ impl ClientRequest {
         };
         let len = packet.emit(buf)?;
         self.last_nonce = transmit.to_bits();
-        Ok((len, PendingRequest { server, nonce: transmit, t1, version: self.version, answered: false }))
+        Ok((
+            len,
+            PendingRequest {
+                server,
+                nonce: transmit,
+                t1,
+                version: self.version,
+                answered: false,
+                key_id: None,
+            },
+        ))
+    }
+
+    /// [`build`](Self::build), then `key`'s MAC after the header (RFC 5905 §7.3,
+    /// RFC 8573). The pending request then accepts only a reply carrying a valid MAC under
+    /// the same key, checked by
+    /// [`PendingRequest::process_with_key`](crate::client::PendingRequest::process_with_key)
+    /// before any field of the reply is trusted. Returns `48 + 4 + digest` bytes. On
+    /// error nothing is written and the builder is unchanged.
+    pub fn build_with_key(
+        &mut self,
+        server: SocketAddr,
+        t1: NtpTimestamp,
+        nonces: &mut impl NonceSource,
+        key: &impl MacKey,
+        buf: &mut [u8],
+    ) -> Result<(usize, PendingRequest), RequestError> {
+        let digest_len = key.digest_len();
+        if !matches!(digest_len, 16 | 20) {
+            return Err(RequestError::Emit(EmitError::BadMacLength { len: digest_len }));
+        }
+        let required = HEADER_LEN.saturating_add(4).saturating_add(digest_len);
+        if buf.len() < required {
+            return Err(RequestError::Emit(EmitError::BufferTooSmall { required }));
+        }
+        let (len, mut pending) = self.build(server, t1, nonces, buf)?;
+        // Cannot fail: the length, the digest size and the room were checked above.
+        let len = append_mac(key, buf, len).map_err(RequestError::Emit)?;
+        pending.key_id = Some(key.key_id());
+        Ok((len, pending))
     }
 
     fn draw_nonce(
@@ -207,6 +247,8 @@ pub struct PendingRequest {
     pub(crate) t1: NtpTimestamp,
     pub(crate) version: Version,
     pub(crate) answered: bool,
+    /// The key the request was signed with: its reply must carry a valid MAC under it.
+    pub(crate) key_id: Option<u32>,
 }
 
 /// Logs nonce, T1, version and state (the server address has no defmt form).
@@ -249,6 +291,12 @@ impl PendingRequest {
     /// True once a reply has been accepted; every later reply is rejected.
     pub const fn is_answered(&self) -> bool {
         self.answered
+    }
+
+    /// The ID of the key the request was signed with, if any: its reply must then carry
+    /// a valid MAC under that key.
+    pub const fn key_id(&self) -> Option<u32> {
+        self.key_id
     }
 
     /// Replaces T1 with a more exact send time (a kernel or hardware transmit

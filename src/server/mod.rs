@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::auth::{self, AuthError, MacKey, append_mac};
 use crate::error::{EmitError, ParseError};
 use crate::wire::{
     HEADER_LEN, KissCode, LeapIndicator, Mode, NtpShort, NtpTimestamp, Packet, PacketView, Precision,
@@ -61,6 +62,8 @@ pub enum ServerError {
     NotAClientRequest(Mode),
     /// The output buffer is too small.
     Emit(EmitError),
+    /// [`respond_with_key`]: the request is not authenticated by the server's key.
+    Unauthenticated(AuthError),
 }
 
 impl fmt::Display for ServerError {
@@ -69,6 +72,7 @@ impl fmt::Display for ServerError {
             Self::Parse(e) => write!(f, "malformed request: {e}"),
             Self::NotAClientRequest(m) => write!(f, "mode {} ({m}) is not a client request", m.to_bits()),
             Self::Emit(e) => write!(f, "reply: {e}"),
+            Self::Unauthenticated(e) => write!(f, "request not authenticated: {e}"),
         }
     }
 }
@@ -133,6 +137,31 @@ pub fn respond(
         transmit_timestamp: t3,
     };
     reply.emit(out).map_err(ServerError::Emit)
+}
+
+/// [`respond`] for a client that shares `key` with this server (RFC 5905 §7.3,
+/// RFC 8573): the request's MAC must verify under `key` (present, not a crypto-NAK, the
+/// key's ID and length, matching digest), and the reply carries `key`'s MAC. Returns
+/// `48 + 4 + digest` bytes; on error nothing is written. A server with several keys
+/// picks the one named by the request's key ID ([`PacketView::mac`]).
+///
+/// [`PacketView::mac`]: crate::PacketView::mac
+pub fn respond_with_key(
+    request: &[u8],
+    state: &ServerState,
+    t2: NtpTimestamp,
+    t3: NtpTimestamp,
+    key: &impl MacKey,
+    out: &mut [u8],
+) -> Result<usize, ServerError> {
+    let view = PacketView::new_checked(request).map_err(ServerError::Parse)?;
+    auth::verify(&view, key).map_err(ServerError::Unauthenticated)?;
+    let required = HEADER_LEN.saturating_add(4).saturating_add(key.digest_len());
+    if out.len() < required {
+        return Err(ServerError::Emit(EmitError::BufferTooSmall { required }));
+    }
+    let len = respond(request, state, t2, t3, out)?;
+    append_mac(key, out, len).map_err(ServerError::Emit)
 }
 
 /// Writes a kiss-o'-death reply (RFC 5905 §7.4) to `request`: stratum 0, the kiss code
