@@ -1,0 +1,182 @@
+//! Symmetric-key authentication against chronyd on 127.0.0.1 (RFC 8573): a chronyd
+//! server with a keyfile holding an AES128 (CMAC) key and a SHA1 key answers ntpkit's
+//! signed requests with signed replies; ntpkit accepts them, rejects a copy with one
+//! flipped MAC bit, and gets nothing authenticated with the wrong key material.
+//! chronyd runs with `-x` (never touches the clock) and only on loopback.
+//!
+//! Without chronyd the test prints `SKIP` and passes, except under `CI`, which installs
+//! it (`peers.sh install`).
+#![cfg(all(feature = "std", feature = "mac-aes-cmac", feature = "mac-sha1"))]
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ntpkit::auth::{AesCmacKey, AuthError, MacKey, Sha1Key};
+use ntpkit::client::{ClientRequest, Reject, Reply, SyncResult, ValidationConfig};
+use ntpkit::std_impls::StdNonces;
+use ntpkit::{NtpTimestamp, Stratum};
+
+const AES_KEY: [u8; 16] = *b"ntpkit-aes-cmac!";
+const SHA1_KEY: [u8; 20] = *b"ntpkit-sha1-key-0123";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+fn chronyd() -> Option<&'static str> {
+    let found =
+        ["/usr/sbin/chronyd", "/usr/bin/chronyd"].into_iter().find(|p| std::path::Path::new(p).exists());
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have chronyd: run peers.sh install");
+        eprintln!("SKIP: chronyd not installed (bash ../shared/interop/peers.sh install)");
+    }
+    found
+}
+
+/// A keyed chronyd server on 127.0.0.1:`port`, stopped when dropped.
+struct KeyedChrony {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl KeyedChrony {
+    fn start(binary: &str, port: u16) -> Self {
+        let dir = std::env::temp_dir().join(format!("ntpkit-keyed-chrony-{port}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let keys = dir.join("chrony.keys");
+        std::fs::write(&keys, format!("1 AES128 HEX:{}\n2 SHA1 HEX:{}\n", hex(&AES_KEY), hex(&SHA1_KEY)))
+            .unwrap();
+        let conf = dir.join("chrony.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "port {port}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\ncmdport 0\n\
+                 bindcmdaddress /\nkeyfile {}\npidfile {}\ndriftfile {}\n",
+                keys.display(),
+                dir.join("chronyd.pid").display(),
+                dir.join("chrony.drift").display()
+            ),
+        )
+        .unwrap();
+        // -x: never touch the system clock; -d: foreground; -u root: no privilege drop.
+        let child = Command::new(binary)
+            .args(["-x", "-d", "-u", "root", "-f"])
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(dir.join("chronyd.log")).unwrap()))
+            .spawn()
+            .expect("start chronyd");
+        Self { child, dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("chronyd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for KeyedChrony {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now() -> NtpTimestamp {
+    NtpTimestamp::from_system_time(std::time::SystemTime::now()).unwrap()
+}
+
+/// Sends one request signed with `key` and returns the reply's bytes (or `None` on
+/// timeout) together with what processing them gave.
+fn signed_exchange(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    key: &impl MacKey,
+    tamper: bool,
+) -> Option<(Result<Reply, Reject>, Result<Reply, Reject>)> {
+    let mut request = [0u8; 72];
+    let (len, mut pending) =
+        ClientRequest::new().build_with_key(server, now(), &mut StdNonces::new(), key, &mut request).unwrap();
+    socket.send_to(&request[..len], server).unwrap();
+    let mut buf = [0u8; 512];
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < deadline {
+        let Ok((n, from)) = socket.recv_from(&mut buf) else { continue };
+        let t4 = now();
+        let config = ValidationConfig::default();
+        let first = if tamper {
+            let mut bad = buf[..n].to_vec();
+            let last = bad.len() - 1;
+            bad[last] ^= 0x01;
+            pending.process_with_key(from, &bad, t4, &config, key)
+        } else {
+            Err(Reject::NotAwaitingResponse)
+        };
+        let genuine = pending.process_with_key(from, &buf[..n], t4, &config, key);
+        return Some((first, genuine));
+    }
+    None
+}
+
+fn sample(r: Result<Reply, Reject>, what: &str) -> SyncResult {
+    match r {
+        Ok(Reply::Sample(s)) => s,
+        other => panic!("{what}: {other:?}"),
+    }
+}
+
+#[test]
+fn chronyd_authenticates_with_aes_cmac_and_sha1_keys() {
+    let Some(binary) = chronyd() else { return };
+    let port = 11181;
+    let chrony = KeyedChrony::start(binary, port);
+    let server: SocketAddr = ([127, 0, 0, 1], port).into();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let aes = AesCmacKey::new(1, AES_KEY).unwrap();
+    let sha1 = Sha1Key::new(2, &SHA1_KEY).unwrap();
+
+    // chronyd needs a moment to bind; bounded retries (5 s).
+    let mut first = None;
+    for _ in 0..10 {
+        first = signed_exchange(&socket, server, &aes, true);
+        if first.is_some() {
+            break;
+        }
+    }
+    let (tampered, genuine) =
+        first.unwrap_or_else(|| panic!("no reply from keyed chronyd:\n{}", chrony.log()));
+    assert_eq!(tampered, Err(Reject::AuthFailed(AuthError::Mismatch)), "one flipped MAC bit");
+    let s = sample(genuine, "AES-CMAC");
+    assert_eq!(s.stratum(), Stratum(8));
+    assert!(
+        s.delay_nanos() < 100_000_000 && s.offset_nanos().abs() <= s.delay_nanos() / 2 + 100_000,
+        "{s:?}"
+    );
+
+    let (tampered, genuine) = signed_exchange(&socket, server, &sha1, true).expect("SHA1 reply");
+    assert_eq!(tampered, Err(Reject::AuthFailed(AuthError::Mismatch)));
+    sample(genuine, "SHA1");
+
+    // Right key ID, wrong key material: chronyd cannot authenticate the request, and
+    // whatever comes back (a crypto-NAK, or nothing) authenticates nothing.
+    let forged = AesCmacKey::new(1, [0x55; 16]).unwrap();
+    match signed_exchange(&socket, server, &forged, false) {
+        None => eprintln!("wrong key material: no reply"),
+        Some((_, r)) => {
+            eprintln!("wrong key material: {r:?}");
+            assert!(matches!(r, Err(Reject::AuthFailed(_) | Reject::Unauthenticated)), "{r:?}")
+        }
+    }
+    // A key ID chronyd does not have.
+    let unknown = AesCmacKey::new(9, AES_KEY).unwrap();
+    match signed_exchange(&socket, server, &unknown, false) {
+        None => eprintln!("unknown key ID: no reply"),
+        Some((_, r)) => {
+            eprintln!("unknown key ID: {r:?}");
+            assert!(matches!(r, Err(Reject::AuthFailed(_) | Reject::Unauthenticated)), "{r:?}")
+        }
+    }
+}
