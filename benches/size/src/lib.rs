@@ -34,6 +34,28 @@ pub fn send(buf: &[u8; 48]) {
     }
 }
 
+static mut RX_MAC: [u8; 68] = [0; 68];
+static mut TX_MAC: [u8; 68] = [0; 68];
+
+/// [`receive`] for a datagram with a 20-byte MAC trailer (68 bytes).
+#[inline(never)]
+pub fn receive_signed(buf: &mut [u8; 68]) -> usize {
+    for (i, b) in buf.iter_mut().enumerate() {
+        // SAFETY: i < 68, the size of RX_MAC; single-threaded harness.
+        *b = unsafe { read_volatile(addr_of!(RX_MAC).cast::<u8>().add(i)) };
+    }
+    buf.len()
+}
+
+/// [`send`] for a datagram with a 20-byte MAC trailer (68 bytes).
+#[inline(never)]
+pub fn send_signed(buf: &[u8; 68]) {
+    for (i, b) in buf.iter().enumerate() {
+        // SAFETY: i < 68, the size of TX_MAC; single-threaded harness.
+        unsafe { write_volatile(addr_of_mut!(TX_MAC).cast::<u8>().add(i), *b) };
+    }
+}
+
 /// The wall clock as Unix seconds and microseconds, as a typical RTC driver gives it.
 pub fn clock() -> (u64, u32) {
     // SAFETY: plain reads of statics; single-threaded harness.
