@@ -100,6 +100,7 @@
 //! | [`math`] | integer arithmetic: [`NtpDuration`] (signed 32.32), exact nanosecond conversions |
 //! | [`client`] | one exchange: [`ClientRequest`](client::ClientRequest), [`PendingRequest::process`](client::PendingRequest::process) (validation in the documented order), [`SyncResult`](client::SyncResult) |
 //! | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key) |
+//! | [`nts`] | Network Time Security (RFC 8915): the NTS-KE record codec and key export so far |
 //! | [`auth`] | symmetric-key MACs (RFC 8573): the [`MacKey`](auth::MacKey) trait, [`verify`](auth::verify), [`append_mac`](auth::append_mac); key types behind the `mac-*` features |
 //! | [`traits`] | what callers implement for the helpers: wall and monotonic clocks, blocking and async transports |
 //! | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
@@ -154,6 +155,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod math;
+pub mod nts;
 pub mod server;
 pub mod sntp;
 #[cfg(feature = "std")]

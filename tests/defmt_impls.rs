@@ -13,6 +13,10 @@ fn is_format<T: defmt::Format + ?Sized>() -> &'static str {
 fn every_public_type_implements_defmt_format() {
     let names = [
         is_format::<ntpkit::auth::AuthError>(),
+        is_format::<ntpkit::nts::ke::KeError>(),
+        is_format::<ntpkit::nts::ke::KeRequest<'static>>(),
+        is_format::<ntpkit::nts::ke::KeResponse>(),
+        is_format::<ntpkit::nts::ke::NtsKeys>(),
         #[cfg(feature = "mac-aes-cmac")]
         is_format::<ntpkit::auth::AesCmacKey>(),
         #[cfg(feature = "mac-md5")]
@@ -77,6 +81,6 @@ fn every_public_type_implements_defmt_format() {
         is_format::<client::Client<4>>(),
     ];
     let keys = [cfg!(feature = "mac-aes-cmac"), cfg!(feature = "mac-md5"), cfg!(feature = "mac-sha1")];
-    assert_eq!(names.len(), 57 + keys.iter().filter(|&&k| k).count());
+    assert_eq!(names.len(), 61 + keys.iter().filter(|&&k| k).count());
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }
