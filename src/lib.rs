@@ -100,7 +100,7 @@
 //! | [`math`] | integer arithmetic: [`NtpDuration`] (signed 32.32), exact nanosecond conversions |
 //! | [`client`] | one exchange: [`ClientRequest`](client::ClientRequest), [`PendingRequest::process`](client::PendingRequest::process) (validation in the documented order), [`SyncResult`](client::SyncResult) |
 //! | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key) |
-//! | [`nts`] | Network Time Security (RFC 8915): the NTS-KE record codec and key export so far |
+//! | [`nts`] | Network Time Security (RFC 8915): NTS-KE records and key export, the NTS extension fields, the [`NtsAead`](nts::NtsAead) trait, [`NtsSession`](nts::NtsSession) (keys, cookie jar, request protection, reply checks) |
 //! | [`auth`] | symmetric-key MACs (RFC 8573): the [`MacKey`](auth::MacKey) trait, [`verify`](auth::verify), [`append_mac`](auth::append_mac); key types behind the `mac-*` features |
 //! | [`traits`] | what callers implement for the helpers: wall and monotonic clocks, blocking and async transports |
 //! | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |

@@ -16,7 +16,7 @@ if [ "${1:-}" = "--check" ]; then CHECK=1; shift; fi
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf)
 PROFILES=${PROFILES:-release}
-BINS=(floor_min ntpkit_min ntpkit_mac client4)
+BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts client4)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 # Budgets in bytes for ntpkit_min at opt-level "s": the measurement of 2026-11-22 with

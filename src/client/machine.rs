@@ -8,6 +8,7 @@ use heapless::{Deque, Vec};
 
 use crate::client::mitigation::{Candidate, ClockFilter, PeerEstimate, Stage, cluster, combine, intersect};
 use crate::client::request::{ClientRequest, NonceSource, PendingRequest, RequestError};
+use crate::client::server_auth::{NoAuth, ServerAuth};
 use crate::client::{Reject, Reply, SyncResult, ValidationConfig};
 use crate::math::NtpDuration;
 use crate::wire::{KissCode, LeapIndicator, NtpTimestamp, Poll, ReferenceId, Stratum, Version};
@@ -218,6 +219,14 @@ pub enum Event<const N: usize> {
     },
     /// A new system estimate.
     Update(SystemUpdate<N>),
+    /// A request to the server could not be authenticated, so none was sent this poll
+    /// (with NTS: no cookie left, run NTS-KE again and replace the session).
+    AuthUnavailable {
+        /// The server.
+        server: ServerId,
+        /// Why.
+        error: RequestError,
+    },
 }
 
 /// A request to send, written into the caller's buffer by [`Client::poll_transmit`].
@@ -477,13 +486,30 @@ impl<const N: usize> Client<N> {
 
     /// Writes the next due request into `buf` and returns where to send it, or `None`
     /// if no request is due. `t1` is the wall clock now (the send time; refine it with
-    /// [`handle_sent`](Self::handle_sent)).
+    /// [`handle_sent`](Self::handle_sent)). Requests are not authenticated; see
+    /// [`poll_transmit_with`](Self::poll_transmit_with).
     pub fn poll_transmit(
         &mut self,
         now: Instant,
         t1: NtpTimestamp,
         nonces: &mut impl NonceSource,
         buf: &mut [u8],
+    ) -> Result<Option<Transmit>, RequestError> {
+        self.poll_transmit_with(now, t1, nonces, buf, &mut NoAuth)
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit), with each request authenticated by
+    /// `auth` (a symmetric key, NTS, or per server; see [`ServerAuth`]). Pass the same
+    /// `auth` to [`handle_response_with`](Self::handle_response_with). A request that
+    /// `auth` cannot protect (an NTS session out of cookies) is not sent: the server
+    /// skips this poll and an [`Event::AuthUnavailable`] says why.
+    pub fn poll_transmit_with(
+        &mut self,
+        now: Instant,
+        t1: NtpTimestamp,
+        nonces: &mut impl NonceSource,
+        buf: &mut [u8],
+        auth: &mut impl ServerAuth,
     ) -> Result<Option<Transmit>, RequestError> {
         for (index, slot) in self.peers.iter_mut().enumerate() {
             let Some(peer) = slot else { continue };
@@ -493,8 +519,16 @@ impl<const N: usize> Client<N> {
             // The poll field carries our current poll exponent (RFC 5905 §7.3).
             peer.request = core::mem::take(&mut peer.request).poll(Poll(peer.poll));
             let (len, pending) = peer.request.build(peer.addr, t1, nonces, buf)?;
-            peer.reach <<= 1;
             let interval = peer.interval();
+            let len = match auth.protect(id(index), buf, len, nonces) {
+                Ok(len) => len,
+                Err(error) => {
+                    peer.next_poll = now.saturating_add(interval);
+                    push_event(&mut self.events, Event::AuthUnavailable { server: id(index), error });
+                    continue;
+                }
+            };
+            peer.reach <<= 1;
             peer.burst = peer.burst.saturating_sub(1);
             peer.next_poll = now.saturating_add(interval);
             let timeout = self.config.response_timeout.min(interval);
@@ -518,13 +552,34 @@ impl<const N: usize> Client<N> {
     /// is checked by [`PendingRequest::process`], and once synchronized, a sample whose
     /// offset exceeds the panic threshold is rejected as [`Reject::StepTooLarge`]. A
     /// rejection changes no state at all. Accepted samples and kiss codes queue events;
-    /// nothing is ever transmitted from here.
+    /// nothing is ever transmitted from here. Replies are not authenticated; see
+    /// [`handle_response_with`](Self::handle_response_with).
     pub fn handle_response(
         &mut self,
         now: Instant,
         source: SocketAddr,
         datagram: &[u8],
         t4: NtpTimestamp,
+    ) -> Result<(), Reject> {
+        self.handle_response_with(now, source, datagram, t4, &mut NoAuth)
+    }
+
+    /// [`handle_response`](Self::handle_response), with the reply authenticated by
+    /// `auth` (the one given to [`poll_transmit_with`](Self::poll_transmit_with)) right
+    /// after the source check, before any field is trusted.
+    ///
+    /// One exception to "a rejection changes nothing": an unauthenticated NTS NAK
+    /// ([`Reject::NtsNak`]) queues an [`Event::KissOfDeath`] with
+    /// [`KissCode::Ntsn`] and returns `Ok`; the request stays outstanding, so the
+    /// authentic reply that may follow is still accepted (RFC 8915 §5.7: the NAK can be
+    /// forged; run NTS-KE again if no authentic reply comes by the next poll).
+    pub fn handle_response_with(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        auth: &mut impl ServerAuth,
     ) -> Result<(), Reject> {
         let mut validation = self.config.validation;
         if self.synchronized || !self.config.allow_startup_step {
@@ -545,9 +600,22 @@ impl<const N: usize> Client<N> {
         let Some(outstanding) = peer.outstanding.as_mut() else {
             return Err(Reject::NotAwaitingResponse);
         };
-        let reply = outstanding.pending.process(source, datagram, t4, &validation)?;
-        peer.outstanding = None;
         let server = id(index);
+        let reply = match outstanding
+            .pending
+            .process_with(source, datagram, t4, &validation, |view| auth.verify(server, view))
+        {
+            Ok(reply) => reply,
+            Err(Reject::NtsNak) => {
+                push_event(&mut self.events, Event::KissOfDeath { server, code: KissCode::Ntsn });
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        if let Ok(view) = crate::wire::PacketView::new_checked(datagram) {
+            auth.accepted(server, &view);
+        }
+        peer.outstanding = None;
         match reply {
             Reply::Sample(result) => {
                 peer.reach |= 1;

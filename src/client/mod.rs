@@ -11,6 +11,7 @@ mod machine;
 mod mitigation;
 mod reply;
 mod request;
+mod server_auth;
 
 pub use machine::{
     BURST_LEN, BURST_SPACING, Client, ClientConfig, ClientError, Decision, EVENT_CAPACITY, Event, Instant,
@@ -19,3 +20,4 @@ pub use machine::{
 pub use mitigation::{FILTER_STAGES, PeerEstimate};
 pub use reply::{Reject, Reply, SyncResult, ValidationConfig};
 pub use request::{ClientRequest, NonceSource, PendingRequest, RequestError};
+pub use server_auth::{MacAuth, NoAuth, ServerAuth};

@@ -9,9 +9,10 @@ use crate::auth::{self, AuthError, MacKey};
 use crate::client::request::PendingRequest;
 use crate::error::ParseError;
 use crate::math::{NtpDuration, offset_delay, phi_times};
+use crate::nts::{NtsAead, NtsError, NtsSession};
 use crate::wire::{
-    KissCode, LeapIndicator, Mode, NtpShort, NtpTimestamp, PacketView, Poll, Precision, ReferenceId, Stratum,
-    Version,
+    KissCode, LeapIndicator, MAX_PACKET_LEN, Mode, NtpShort, NtpTimestamp, PacketView, Poll, Precision,
+    ReferenceId, Stratum, Version,
 };
 
 /// Limits a reply must meet. The defaults follow RFC 4330 §5 and chrony.
@@ -66,6 +67,15 @@ pub enum Reject {
     /// The reply's MAC does not authenticate it under the request's key: wrong key ID,
     /// wrong digest length, a crypto-NAK, or a digest that does not match.
     AuthFailed(AuthError),
+    /// The NTS part of the reply is wrong: another request's Unique Identifier, a
+    /// malformed or misplaced Authenticator, or one that does not verify (RFC 8915
+    /// §5.7: discard).
+    Nts(NtsError),
+    /// An unauthenticated NTSN kiss-o'-death carrying the outstanding request's Unique
+    /// Identifier: the server did not accept the cookie (RFC 8915 §5.7). Anyone who saw
+    /// the request can forge it, so the request stays pending and the session is kept;
+    /// if no authentic reply comes by the next poll, run NTS-KE again.
+    NtsNak,
     /// Origin timestamp zero: never a reply to our request (CVE-2015-8138).
     ZeroOrigin,
     /// Origin timestamp is not our nonce (RFC 5905 §8 test 2: bogus).
@@ -126,6 +136,8 @@ impl Reject {
             Self::UnexpectedSource => "UnexpectedSource",
             Self::Unauthenticated => "Unauthenticated",
             Self::AuthFailed(_) => "AuthFailed",
+            Self::Nts(_) => "Nts",
+            Self::NtsNak => "NtsNak",
             Self::ZeroOrigin => "ZeroOrigin",
             Self::OriginMismatch => "OriginMismatch",
             Self::WrongMode(_) => "WrongMode",
@@ -153,6 +165,8 @@ impl fmt::Display for Reject {
             Self::UnexpectedSource => f.write_str("reply from an address the request was not sent to"),
             Self::Unauthenticated => f.write_str("reply to a signed request is not authenticated"),
             Self::AuthFailed(e) => write!(f, "authentication failed: {e}"),
+            Self::Nts(e) => write!(f, "NTS: {e}"),
+            Self::NtsNak => f.write_str("NTS NAK (NTSN kiss-o'-death): cookie not accepted (RFC 8915 §5.7)"),
             Self::ZeroOrigin => f.write_str("origin timestamp is zero (RFC 5905 §8)"),
             Self::OriginMismatch => f.write_str("origin timestamp does not match the request (RFC 5905 §8)"),
             Self::WrongMode(m) => write!(f, "mode {} ({m}) is not 4 (server)", m.to_bits()),
@@ -379,7 +393,12 @@ impl PendingRequest {
     ) -> Result<Reply, Reject> {
         // Returned as built (no re-wrapping), so the ~120-byte sample is written once,
         // straight into the caller's slot.
-        let result = self.check(source, datagram, t4, config, None);
+        let key_id = self.key_id;
+        // Signed request, no key to check the reply with: never accepted.
+        let result = self.check(source, datagram, t4, config, |_| match key_id {
+            Some(_) => Err(Reject::Unauthenticated),
+            None => Ok(()),
+        });
         self.answered |= result.is_ok();
         result
     }
@@ -397,7 +416,55 @@ impl PendingRequest {
         config: &ValidationConfig,
         key: &impl MacKey,
     ) -> Result<Reply, Reject> {
-        let result = self.check(source, datagram, t4, config, Some(key));
+        let result = self.check(source, datagram, t4, config, |view| mac_check(view, key));
+        self.answered |= result.is_ok();
+        result
+    }
+
+    /// [`process`](Self::process) for a request protected by
+    /// [`NtsSession::protect_request`]: right after the source check, before any field
+    /// is trusted, the reply must carry the request's Unique Identifier and an NTS
+    /// Authenticator, last, that verifies under the session's S2C key (RFC 8915 §5.7).
+    /// Then every other check runs as in `process`; only if the reply is accepted does
+    /// the session take its new cookies. A rejected reply changes neither the request
+    /// nor the session. An unauthenticated NTSN kiss-o'-death with the right identifier
+    /// is [`Reject::NtsNak`].
+    ///
+    /// Uses about 1.1 KiB of stack for the decrypted fields.
+    pub fn process_nts<A: NtsAead, const C: usize>(
+        &mut self,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+        session: &mut NtsSession<A, C>,
+    ) -> Result<Reply, Reject> {
+        let mut scratch = [0u8; MAX_PACKET_LEN];
+        let mut opened = 0;
+        let result = self.check(source, datagram, t4, config, |view| {
+            opened = session.open_reply(view, &mut scratch)?.plaintext_len;
+            Ok(())
+        });
+        if result.is_ok() {
+            self.answered = true;
+            session.accept(scratch.get(..opened).unwrap_or_default());
+        }
+        result
+    }
+
+    /// [`process`](Self::process) with the authentication step supplied by the caller:
+    /// `verify` runs right after the source check and before any other field is
+    /// trusted; its rejection is returned as is. This is how a
+    /// [`Client`](crate::client::Client) applies its [`ServerAuth`](crate::client::ServerAuth).
+    pub fn process_with(
+        &mut self,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+        verify: impl FnOnce(&PacketView<&[u8]>) -> Result<(), Reject>,
+    ) -> Result<Reply, Reject> {
+        let result = self.check(source, datagram, t4, config, verify);
         self.answered |= result.is_ok();
         result
     }
@@ -409,7 +476,7 @@ impl PendingRequest {
         datagram: &[u8],
         t4: NtpTimestamp,
         config: &ValidationConfig,
-        key: Option<&dyn MacKey>,
+        verify: impl FnOnce(&PacketView<&[u8]>) -> Result<(), Reject>,
     ) -> Result<Reply, Reject> {
         let view = PacketView::new_checked(datagram).map_err(Reject::Parse)?;
         if self.answered {
@@ -418,15 +485,7 @@ impl PendingRequest {
         if source != self.server {
             return Err(Reject::UnexpectedSource);
         }
-        match (key, self.key_id) {
-            (Some(key), _) => auth::verify(&view, &key).map_err(|e| match e {
-                AuthError::Missing => Reject::Unauthenticated,
-                other => Reject::AuthFailed(other),
-            })?,
-            // Signed request, no key to check the reply with: never accepted.
-            (None, Some(_)) => return Err(Reject::Unauthenticated),
-            (None, None) => {}
-        }
+        verify(&view)?;
         let origin = view.origin_timestamp();
         if origin.is_zero() {
             return Err(Reject::ZeroOrigin);
@@ -524,4 +583,13 @@ impl PendingRequest {
             reference_timestamp: reference,
         }))
     }
+}
+
+/// The MAC step of [`PendingRequest::process_with_key`], also used by
+/// [`MacAuth`](crate::client::MacAuth).
+pub(crate) fn mac_check(view: &PacketView<&[u8]>, key: &impl MacKey) -> Result<(), Reject> {
+    auth::verify(view, key).map_err(|e| match e {
+        AuthError::Missing => Reject::Unauthenticated,
+        other => Reject::AuthFailed(other),
+    })
 }

@@ -6,6 +6,7 @@ use core::net::SocketAddr;
 
 use crate::auth::{MacKey, append_mac};
 use crate::error::EmitError;
+use crate::nts::NtsError;
 use crate::wire::{HEADER_LEN, Mode, NtpTimestamp, Packet, Poll, Precision, Version};
 
 /// Where request nonces come from: an unpredictable 64-bit value per request.
@@ -35,6 +36,12 @@ pub enum RequestError {
     Rng,
     /// The output buffer is too small.
     Emit(EmitError),
+    /// The NTS fields could not be added (for example [`NtsError::NoCookie`]: run
+    /// NTS-KE again).
+    Nts(NtsError),
+    /// The server's [`ServerAuth`](crate::client::ServerAuth) could not protect the
+    /// request (a key or session the caller has not set up).
+    Auth,
 }
 
 impl fmt::Display for RequestError {
@@ -44,11 +51,19 @@ impl fmt::Display for RequestError {
                 f.write_str("nonce source returned zero, a repeat or the clock reading on every attempt")
             }
             Self::Emit(e) => write!(f, "request: {e}"),
+            Self::Nts(e) => write!(f, "request: {e}"),
+            Self::Auth => f.write_str("request: no key or session to protect it with"),
         }
     }
 }
 
 impl core::error::Error for RequestError {}
+
+impl From<NtsError> for RequestError {
+    fn from(e: NtsError) -> Self {
+        Self::Nts(e)
+    }
+}
 
 impl From<EmitError> for RequestError {
     fn from(e: EmitError) -> Self {

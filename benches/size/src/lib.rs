@@ -56,6 +56,32 @@ pub fn send_signed(buf: &[u8; 68]) {
     }
 }
 
+/// The largest NTP packet ntpkit handles (48 + 1024 + 24 bytes).
+pub const NTS_LEN: usize = 1096;
+static mut RX_NTS: [u8; NTS_LEN] = [0; NTS_LEN];
+static mut TX_NTS: [u8; NTS_LEN] = [0; NTS_LEN];
+static mut RX_NTS_LEN: usize = 0;
+
+/// [`receive`] for an NTS datagram of up to [`NTS_LEN`] bytes; returns its length.
+#[inline(never)]
+pub fn receive_nts(buf: &mut [u8; NTS_LEN]) -> usize {
+    for (i, b) in buf.iter_mut().enumerate() {
+        // SAFETY: i < NTS_LEN, the size of RX_NTS; single-threaded harness.
+        *b = unsafe { read_volatile(addr_of!(RX_NTS).cast::<u8>().add(i)) };
+    }
+    // SAFETY: plain read of a static; single-threaded harness.
+    unsafe { read_volatile(addr_of!(RX_NTS_LEN)) }.min(NTS_LEN)
+}
+
+/// [`send`] for an NTS datagram of `len` bytes.
+#[inline(never)]
+pub fn send_nts(buf: &[u8; NTS_LEN], len: usize) {
+    for (i, b) in buf.iter().enumerate().take(len) {
+        // SAFETY: i < NTS_LEN, the size of TX_NTS; single-threaded harness.
+        unsafe { write_volatile(addr_of_mut!(TX_NTS).cast::<u8>().add(i), *b) };
+    }
+}
+
 /// The wall clock as Unix seconds and microseconds, as a typical RTC driver gives it.
 pub fn clock() -> (u64, u32) {
     // SAFETY: plain reads of statics; single-threaded harness.

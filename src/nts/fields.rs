@@ -1,0 +1,374 @@
+//! The NTS extension fields of RFC 8915 §5.3–5.6 in an NTP packet: reading them out of
+//! a framed packet ([`NtsFields::parse`]), writing them ([`append_field`],
+//! [`append_authenticator`]) and walking the encrypted fields inside an authenticator
+//! ([`EncryptedFields`]).
+
+use core::fmt;
+
+use byteorder::{BigEndian, ByteOrder};
+
+use super::aead::{AeadError, NtsAead, TAG_LEN};
+use crate::error::EmitError;
+use crate::wire::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView};
+
+/// Extension field type: Unique Identifier (RFC 8915 §5.3).
+pub const UNIQUE_IDENTIFIER: u16 = 0x0104;
+/// Extension field type: NTS Cookie (§5.4).
+pub const NTS_COOKIE: u16 = 0x0204;
+/// Extension field type: NTS Cookie Placeholder (§5.5).
+pub const COOKIE_PLACEHOLDER: u16 = 0x0304;
+/// Extension field type: NTS Authenticator and Encrypted Extension Fields (§5.6).
+pub const AUTHENTICATOR: u16 = 0x0404;
+
+/// Length of the unique identifiers this crate sends: 32 random bytes, the minimum
+/// RFC 8915 §5.3 allows.
+pub const UID_LEN: usize = 32;
+/// Shortest AEAD nonce accepted or sent. RFC 8915 §5.6 sizes the Additional Padding so
+/// that a server can always use at least 16 bytes (N_REQ); shorter nonces from a server
+/// are refused (catalogue N-4).
+pub const MIN_NONCE_LEN: usize = 16;
+
+/// Why the NTS part of a packet was refused or could not be written.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum NtsError {
+    /// No Unique Identifier field in an authenticated reply.
+    MissingUniqueIdentifier,
+    /// Two Unique Identifier fields (RFC 8915 §5.3: exactly one).
+    DuplicateUniqueIdentifier,
+    /// The Unique Identifier is not the outstanding request's (RFC 8915 §5.7: discard).
+    UniqueIdentifierMismatch,
+    /// An extension field or a MAC follows the NTS Authenticator, which must be last
+    /// (RFC 8915 §5.6); or there are two authenticators.
+    AuthenticatorNotLast,
+    /// The authenticator's nonce is shorter than [`MIN_NONCE_LEN`] or runs past the
+    /// field.
+    MalformedNonce {
+        /// The nonce length claimed.
+        len: u16,
+    },
+    /// The authenticator's ciphertext is shorter than the tag or runs past the field.
+    MalformedCiphertext {
+        /// The ciphertext length claimed.
+        len: u16,
+    },
+    /// The AEAD tag does not authenticate the packet under the S2C key: the packet was
+    /// altered or is from someone without the key.
+    AuthenticationFailed,
+    /// The decrypted extension fields are not well formed (lengths not a multiple of
+    /// 4, below 4, or past the end).
+    MalformedEncryptedField,
+    /// No cookie is left: run NTS-KE again (RFC 8915 §5.7).
+    NoCookie,
+    /// No request is outstanding in this session.
+    NoRequestOutstanding,
+    /// The session keys are for another AEAD algorithm, or have the wrong length.
+    KeyMismatch,
+    /// The request cannot be written.
+    Emit(EmitError),
+    /// The AEAD refused to seal.
+    Aead,
+}
+
+impl fmt::Display for NtsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingUniqueIdentifier => {
+                f.write_str("NTS reply without a Unique Identifier (RFC 8915 §5.3)")
+            }
+            Self::DuplicateUniqueIdentifier => {
+                f.write_str("two NTS Unique Identifier fields (RFC 8915 §5.3)")
+            }
+            Self::UniqueIdentifierMismatch => {
+                f.write_str("NTS Unique Identifier is not the outstanding request's (RFC 8915 §5.7)")
+            }
+            Self::AuthenticatorNotLast => {
+                f.write_str("NTS Authenticator is not the last field (RFC 8915 §5.6)")
+            }
+            Self::MalformedNonce { len } => write!(f, "NTS Authenticator nonce length {len} invalid"),
+            Self::MalformedCiphertext { len } => {
+                write!(f, "NTS Authenticator ciphertext length {len} invalid")
+            }
+            Self::AuthenticationFailed => f.write_str("NTS Authenticator does not verify under the S2C key"),
+            Self::MalformedEncryptedField => f.write_str("malformed encrypted extension field"),
+            Self::NoCookie => f.write_str("no NTS cookie left: run NTS-KE again"),
+            Self::NoRequestOutstanding => f.write_str("no NTS request outstanding"),
+            Self::KeyMismatch => f.write_str("NTS keys do not fit the AEAD algorithm"),
+            Self::Emit(e) => write!(f, "NTS request: {e}"),
+            Self::Aead => f.write_str("AEAD refused to seal"),
+        }
+    }
+}
+
+impl core::error::Error for NtsError {}
+
+impl From<EmitError> for NtsError {
+    fn from(e: EmitError) -> Self {
+        Self::Emit(e)
+    }
+}
+
+impl From<AeadError> for NtsError {
+    fn from(_: AeadError) -> Self {
+        Self::AuthenticationFailed
+    }
+}
+
+/// The NTS Authenticator and Encrypted Extension Fields field of a packet.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Authenticator<'a> {
+    /// Where the field starts: the associated data is the packet before this offset.
+    pub offset: usize,
+    /// The AEAD nonce.
+    pub nonce: &'a [u8],
+    /// The AEAD output: the [`TAG_LEN`]-byte tag, then the encrypted fields.
+    pub ciphertext: &'a [u8],
+}
+
+impl Authenticator<'_> {
+    /// The tag.
+    pub fn tag(&self) -> [u8; TAG_LEN] {
+        self.ciphertext.first_chunk::<TAG_LEN>().copied().unwrap_or([0; TAG_LEN])
+    }
+
+    /// The encrypted extension fields after the tag.
+    pub fn encrypted(&self) -> &[u8] {
+        self.ciphertext.get(TAG_LEN..).unwrap_or_default()
+    }
+}
+
+/// The NTS fields found in a packet (RFC 8915 §5.3–5.6).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct NtsFields<'a> {
+    /// The Unique Identifier's value.
+    pub unique_id: Option<&'a [u8]>,
+    /// The first unencrypted NTS Cookie (in a request).
+    pub cookie: Option<&'a [u8]>,
+    /// How many unencrypted NTS Cookie fields there are.
+    pub cookies: u8,
+    /// How many Cookie Placeholder fields there are.
+    pub placeholders: u8,
+    /// The authenticator, which [`parse`](Self::parse) has checked is the last thing
+    /// in the packet.
+    pub authenticator: Option<Authenticator<'a>>,
+}
+
+/// `n` rounded up to a multiple of 4.
+const fn pad4(n: usize) -> usize {
+    n.saturating_add(3) & !3
+}
+
+fn decode_authenticator(offset: usize, value: &[u8]) -> Result<Authenticator<'_>, NtsError> {
+    let nonce_len = value.get(0..2).map_or(0, BigEndian::read_u16);
+    let ct_len = value.get(2..4).map_or(0, BigEndian::read_u16);
+    let (n, c) = (usize::from(nonce_len), usize::from(ct_len));
+    let nonce_end = 4usize.saturating_add(pad4(n));
+    if n < MIN_NONCE_LEN || nonce_end > value.len() {
+        return Err(NtsError::MalformedNonce { len: nonce_len });
+    }
+    if c < TAG_LEN || nonce_end.saturating_add(pad4(c)) > value.len() {
+        return Err(NtsError::MalformedCiphertext { len: ct_len });
+    }
+    let nonce = value.get(4..4usize.saturating_add(n)).unwrap_or_default();
+    let ciphertext = value.get(nonce_end..nonce_end.saturating_add(c)).unwrap_or_default();
+    Ok(Authenticator { offset, nonce, ciphertext })
+}
+
+impl<'a> NtsFields<'a> {
+    /// Reads the NTS fields of a framed packet, checking their structure (RFC 8915
+    /// §5.3–5.6): at most one Unique Identifier, an authenticator that is the last field
+    /// with no MAC after it, and a nonce and ciphertext that fit inside it. Nothing is
+    /// decrypted here. Other extension fields are skipped (RFC 7822 §3).
+    pub fn parse<T: AsRef<[u8]>>(view: &'a PacketView<T>) -> Result<Self, NtsError> {
+        let mut fields = Self::default();
+        let mut offset = HEADER_LEN;
+        for field in view.extension_fields() {
+            if fields.authenticator.is_some() {
+                return Err(NtsError::AuthenticatorNotLast);
+            }
+            match field.field_type {
+                UNIQUE_IDENTIFIER => {
+                    if fields.unique_id.is_some() {
+                        return Err(NtsError::DuplicateUniqueIdentifier);
+                    }
+                    fields.unique_id = Some(field.value);
+                }
+                NTS_COOKIE => {
+                    fields.cookie = fields.cookie.or(Some(field.value));
+                    fields.cookies = fields.cookies.saturating_add(1);
+                }
+                COOKIE_PLACEHOLDER => fields.placeholders = fields.placeholders.saturating_add(1),
+                AUTHENTICATOR => fields.authenticator = Some(decode_authenticator(offset, field.value)?),
+                _ => {}
+            }
+            offset = offset.saturating_add(field.wire_len());
+        }
+        if fields.authenticator.is_some() && view.mac().is_some() {
+            return Err(NtsError::AuthenticatorNotLast);
+        }
+        Ok(fields)
+    }
+}
+
+/// Writes an extension field of `field_type` at `buf[at..]`: `value` then zeros up to
+/// `wire_len` bytes in all. Returns the end.
+fn put_field(
+    buf: &mut [u8],
+    at: usize,
+    field_type: u16,
+    value: &[u8],
+    wire_len: usize,
+) -> Result<usize, EmitError> {
+    let end = at.saturating_add(wire_len);
+    if end > MAX_PACKET_LEN {
+        return Err(EmitError::PacketTooLong { len: end });
+    }
+    let field = buf.get_mut(at..end).ok_or(EmitError::BufferTooSmall { required: end })?;
+    let value_end = value.len().saturating_add(4);
+    if wire_len < value_end || wire_len < 16 || !wire_len.is_multiple_of(4) {
+        return Err(EmitError::BadPacketLength { len: wire_len });
+    }
+    let length = u16::try_from(wire_len).map_err(|_| EmitError::PacketTooLong { len: end })?;
+    field.fill(0);
+    BigEndian::write_u16(field.get_mut(0..2).unwrap_or_default(), field_type);
+    BigEndian::write_u16(field.get_mut(2..4).unwrap_or_default(), length);
+    if let Some(dst) = field.get_mut(4..value_end) {
+        dst.copy_from_slice(value);
+    }
+    Ok(end)
+}
+
+/// The wire length of a field carrying `value_len` bytes: padded to 4, at least 16.
+pub const fn field_len(value_len: usize) -> usize {
+    let n = pad4(value_len.saturating_add(4));
+    if n < 16 { 16 } else { n }
+}
+
+/// Appends an extension field (padded to 4 bytes, at least 16 in all) after the packet
+/// in `buf[..len]`; returns the new length. On error nothing is written.
+pub fn append_field(buf: &mut [u8], len: usize, field_type: u16, value: &[u8]) -> Result<usize, EmitError> {
+    if len < HEADER_LEN || !len.is_multiple_of(4) {
+        return Err(EmitError::BadPacketLength { len });
+    }
+    put_field(buf, len, field_type, value, field_len(value.len()))
+}
+
+/// The wire length of an authenticator with a `nonce_len`-byte nonce over
+/// `plaintext_len` bytes of fields to encrypt.
+pub const fn authenticator_len(nonce_len: usize, plaintext_len: usize) -> usize {
+    4usize
+        .saturating_add(4)
+        .saturating_add(pad4(nonce_len))
+        .saturating_add(pad4(plaintext_len.saturating_add(TAG_LEN)))
+}
+
+/// Appends an NTS Authenticator and Encrypted Extension Fields field (RFC 8915 §5.6)
+/// after the packet in `buf[..len]`: `plaintext` (extension fields to encrypt, possibly
+/// none) is sealed under `key` with `nonce`, the associated data being `buf[..len]`.
+/// Returns the new length. The nonce must be at least [`MIN_NONCE_LEN`] bytes, so no
+/// Additional Padding is needed (N_REQ = 16 for the SIV algorithms). On error the
+/// packet in `buf[..len]` is untouched.
+pub fn append_authenticator<A: NtsAead>(
+    key: &mut A,
+    buf: &mut [u8],
+    len: usize,
+    nonce: &[u8],
+    plaintext: &[u8],
+) -> Result<usize, NtsError> {
+    if len < HEADER_LEN || !len.is_multiple_of(4) {
+        return Err(NtsError::Emit(EmitError::BadPacketLength { len }));
+    }
+    let nonce_len = u16::try_from(nonce.len()).map_err(|_| NtsError::MalformedNonce { len: u16::MAX })?;
+    if nonce.len() < MIN_NONCE_LEN {
+        return Err(NtsError::MalformedNonce { len: nonce_len });
+    }
+    let ct_len = plaintext.len().saturating_add(TAG_LEN);
+    let ct_len16 = u16::try_from(ct_len).map_err(|_| NtsError::MalformedCiphertext { len: u16::MAX })?;
+    let wire_len = authenticator_len(nonce.len(), plaintext.len());
+    let end = len.saturating_add(wire_len);
+    if end > MAX_PACKET_LEN {
+        return Err(NtsError::Emit(EmitError::PacketTooLong { len: end }));
+    }
+    if buf.len() < end {
+        return Err(NtsError::Emit(EmitError::BufferTooSmall { required: end }));
+    }
+    let (packet, rest) = buf.split_at_mut(len);
+    let field = rest.get_mut(..wire_len).unwrap_or_default();
+    field.fill(0);
+    let length = u16::try_from(wire_len).unwrap_or(u16::MAX);
+    BigEndian::write_u16(field.get_mut(0..2).unwrap_or_default(), AUTHENTICATOR);
+    BigEndian::write_u16(field.get_mut(2..4).unwrap_or_default(), length);
+    BigEndian::write_u16(field.get_mut(4..6).unwrap_or_default(), nonce_len);
+    BigEndian::write_u16(field.get_mut(6..8).unwrap_or_default(), ct_len16);
+    let nonce_at = 8usize;
+    let ct_at = nonce_at.saturating_add(pad4(nonce.len()));
+    if let Some(dst) = field.get_mut(nonce_at..nonce_at.saturating_add(nonce.len())) {
+        dst.copy_from_slice(nonce);
+    }
+    let body_at = ct_at.saturating_add(TAG_LEN);
+    let body = field.get_mut(body_at..body_at.saturating_add(plaintext.len())).unwrap_or_default();
+    body.copy_from_slice(plaintext);
+    let tag = match key.seal(nonce, packet, body) {
+        Ok(tag) => tag,
+        Err(_) => {
+            field.fill(0);
+            return Err(NtsError::Aead);
+        }
+    };
+    if let Some(dst) = field.get_mut(ct_at..body_at) {
+        dst.copy_from_slice(&tag);
+    }
+    Ok(end)
+}
+
+/// Iterator over encrypted extension fields (the plaintext inside an authenticator):
+/// `(type, value)` pairs. RFC 8915 §5.6 lets these be shorter than 16 bytes but still
+/// a multiple of 4. Stops at the first malformed field and after
+/// [`MAX_EXTENSION_FIELDS`] fields; [`EncryptedFields::check`] tells whether the whole
+/// plaintext is well formed.
+#[derive(Clone, Debug)]
+pub struct EncryptedFields<'a> {
+    rest: &'a [u8],
+    yielded: usize,
+}
+
+impl<'a> EncryptedFields<'a> {
+    /// Walks `plaintext`.
+    pub const fn new(plaintext: &'a [u8]) -> Self {
+        Self { rest: plaintext, yielded: 0 }
+    }
+
+    /// Checks that `plaintext` is a sequence of well-formed fields, at most
+    /// [`MAX_EXTENSION_FIELDS`] of them.
+    pub fn check(plaintext: &[u8]) -> Result<(), NtsError> {
+        let mut walker = EncryptedFields::new(plaintext);
+        while walker.next().is_some() {}
+        if walker.rest.is_empty() { Ok(()) } else { Err(NtsError::MalformedEncryptedField) }
+    }
+}
+
+impl<'a> Iterator for EncryptedFields<'a> {
+    type Item = (u16, &'a [u8]);
+
+    fn next(&mut self) -> Option<(u16, &'a [u8])> {
+        let field_type = self.rest.get(0..2).map(BigEndian::read_u16)?;
+        let len = usize::from(self.rest.get(2..4).map(BigEndian::read_u16)?);
+        if len < 4 || !len.is_multiple_of(4) || self.yielded >= MAX_EXTENSION_FIELDS {
+            return None;
+        }
+        let (field, rest) = self.rest.split_at_checked(len)?;
+        self.rest = rest;
+        self.yielded = self.yielded.saturating_add(1);
+        Some((field_type, field.get(4..).unwrap_or_default()))
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for EncryptedFields<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "EncryptedFields {{ remaining: {=usize} }}", self.rest.len());
+    }
+}

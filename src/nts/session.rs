@@ -1,0 +1,275 @@
+//! An NTS session with one server (RFC 8915 §5.7): the two keys, a fixed-capacity
+//! cookie jar, and the unique identifier of the request outstanding.
+
+use core::fmt;
+
+use heapless::Deque;
+
+use super::aead::NtsAead;
+use super::fields::{
+    COOKIE_PLACEHOLDER, EncryptedFields, MIN_NONCE_LEN, NTS_COOKIE, NtsError, NtsFields, UID_LEN,
+    UNIQUE_IDENTIFIER, append_authenticator, authenticator_len, field_len,
+};
+use super::ke::{Cookie, KeResponse, MAX_COOKIE_LEN, NtsKeys};
+use crate::client::{NonceSource, Reject};
+use crate::error::EmitError;
+use crate::wire::{HEADER_LEN, KissCode, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView, Stratum};
+
+/// Cookies a session keeps by default: RFC 8915 §4.1.6 suggests servers hand out
+/// eight.
+pub const DEFAULT_COOKIES: usize = 8;
+
+/// Zero bytes for Cookie Placeholder bodies.
+static ZEROS: [u8; MAX_COOKIE_LEN] = [0; MAX_COOKIE_LEN];
+
+/// An NTS session with one NTP server: the C2S and S2C keys exported from the NTS-KE
+/// TLS session, up to `C` cookies, and the unique identifier of the request in flight.
+///
+/// Each request spends one cookie and asks, with Cookie Placeholders, for as many new
+/// ones as it takes to fill the jar again; the reply brings them encrypted. When the jar
+/// is empty ([`needs_key_exchange`](Self::needs_key_exchange)) the caller runs NTS-KE
+/// again and replaces the session. Cookies are never reused (RFC 8915 §5.7, so that
+/// requests cannot be linked).
+///
+/// The session never sends or receives: [`protect_request`](Self::protect_request) adds
+/// the NTS fields to a request built by [`ClientRequest`](crate::client::ClientRequest),
+/// and [`PendingRequest::process_nts`](crate::client::PendingRequest::process_nts) (or a
+/// [`Client`](crate::client::Client) through
+/// [`ServerAuth`](crate::client::ServerAuth)) checks the reply with it.
+pub struct NtsSession<A: NtsAead, const C: usize = DEFAULT_COOKIES> {
+    c2s: A,
+    s2c: A,
+    cookies: Deque<Cookie, C>,
+    outstanding: Option<[u8; UID_LEN]>,
+    authenticated: bool,
+}
+
+impl<A: NtsAead, const C: usize> fmt::Debug for NtsSession<A, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NtsSession")
+            .field("algorithm", &A::ALGORITHM)
+            .field("cookies", &self.cookies.len())
+            .field("outstanding", &self.outstanding.is_some())
+            .field("authenticated", &self.authenticated)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<A: NtsAead, const C: usize> defmt::Format for NtsSession<A, C> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "NtsSession {{ algorithm: {=u16}, cookies: {=usize}, outstanding: {=bool}, authenticated: {=bool} }}",
+            A::ALGORITHM,
+            self.cookies.len(),
+            self.outstanding.is_some(),
+            self.authenticated
+        );
+    }
+}
+
+/// What [`NtsSession::open_reply`] found in an authentic reply: where its decrypted
+/// fields are in the caller's scratch buffer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Opened {
+    /// Bytes of decrypted extension fields at the start of the scratch buffer.
+    pub plaintext_len: usize,
+}
+
+impl<A: NtsAead, const C: usize> NtsSession<A, C> {
+    /// A session from the two keys, with no cookies yet (add them with
+    /// [`add_cookie`](Self::add_cookie)).
+    pub fn new(c2s: A, s2c: A) -> Self {
+        Self { c2s, s2c, cookies: Deque::new(), outstanding: None, authenticated: false }
+    }
+
+    /// A session from a decoded NTS-KE response and the keys exported for it
+    /// ([`export_keys`](super::ke::export_keys)). Fails with
+    /// [`NtsError::KeyMismatch`] if the response, the keys and `A` disagree on the
+    /// algorithm or the key length.
+    pub fn from_ke(response: &KeResponse, keys: &NtsKeys) -> Result<Self, NtsError> {
+        if response.aead != A::ALGORITHM || keys.aead != A::ALGORITHM || keys.len != A::KEY_LEN {
+            return Err(NtsError::KeyMismatch);
+        }
+        let c2s = keys.c2s.get(..keys.len).and_then(A::from_key).ok_or(NtsError::KeyMismatch)?;
+        let s2c = keys.s2c.get(..keys.len).and_then(A::from_key).ok_or(NtsError::KeyMismatch)?;
+        let mut session = Self::new(c2s, s2c);
+        for cookie in &response.cookies {
+            session.add_cookie(cookie);
+        }
+        Ok(session)
+    }
+
+    /// Adds a cookie; when the jar is full the oldest is dropped. Returns false (and
+    /// keeps nothing) for an empty cookie or one longer than [`MAX_COOKIE_LEN`].
+    pub fn add_cookie(&mut self, cookie: &[u8]) -> bool {
+        let Ok(cookie) = Cookie::from_slice(cookie) else { return false };
+        if cookie.is_empty() || C == 0 {
+            return false;
+        }
+        if self.cookies.is_full() {
+            let _ = self.cookies.pop_front();
+        }
+        self.cookies.push_back(cookie).is_ok()
+    }
+
+    /// Cookies in the jar.
+    pub fn cookies(&self) -> usize {
+        self.cookies.len()
+    }
+
+    /// True when no cookie is left: no request can be protected until NTS-KE runs
+    /// again.
+    pub fn needs_key_exchange(&self) -> bool {
+        self.cookies.is_empty()
+    }
+
+    /// True once a reply has been authenticated in this session.
+    pub const fn has_authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    /// True while a protected request awaits its reply.
+    pub const fn is_awaiting_reply(&self) -> bool {
+        self.outstanding.is_some()
+    }
+
+    /// Adds the NTS fields to the request in `buf[..len]` (a header from
+    /// [`ClientRequest::build`](crate::client::ClientRequest::build), possibly with
+    /// other fields after it): a fresh 32-byte Unique Identifier, one cookie, as many
+    /// Cookie Placeholders as it takes to refill the jar (fewer if the packet would
+    /// exceed [`MAX_PACKET_LEN`] or `buf`), and the Authenticator, sealed with the C2S
+    /// key over the whole packet (RFC 8915 §5.7). The identifier and the 16-byte AEAD
+    /// nonce are drawn from `random`, which must be a cryptographic RNG.
+    ///
+    /// Returns the new length. The session then expects the reply to this request
+    /// only (an earlier request's reply is refused). On error the session is
+    /// unchanged and `buf[..len]` is untouched.
+    pub fn protect_request(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+        random: &mut impl NonceSource,
+    ) -> Result<usize, NtsError> {
+        if len < HEADER_LEN || !len.is_multiple_of(4) {
+            return Err(NtsError::Emit(EmitError::BadPacketLength { len }));
+        }
+        let Some(cookie) = self.cookies.front() else { return Err(NtsError::NoCookie) };
+        let cookie_field = field_len(cookie.len());
+        let uid_field = field_len(UID_LEN);
+        let auth_field = authenticator_len(MIN_NONCE_LEN, 0);
+        let fixed = len.saturating_add(uid_field).saturating_add(cookie_field).saturating_add(auth_field);
+        let limit = buf.len().min(MAX_PACKET_LEN);
+        if fixed > limit {
+            return Err(NtsError::Emit(if fixed > MAX_PACKET_LEN {
+                EmitError::PacketTooLong { len: fixed }
+            } else {
+                EmitError::BufferTooSmall { required: fixed }
+            }));
+        }
+        // Fill the jar again: the reply returns one cookie per cookie or placeholder.
+        let wanted = C.saturating_sub(self.cookies.len());
+        let by_room = (limit.saturating_sub(fixed)).checked_div(cookie_field).unwrap_or(0);
+        let by_count = MAX_EXTENSION_FIELDS.saturating_sub(3);
+        let placeholders = wanted.min(by_room).min(by_count);
+
+        let mut uid = [0u8; UID_LEN];
+        for chunk in uid.chunks_exact_mut(8) {
+            chunk.copy_from_slice(&random.next_nonce().to_be_bytes());
+        }
+        let mut nonce = [0u8; MIN_NONCE_LEN];
+        for chunk in nonce.chunks_exact_mut(8) {
+            chunk.copy_from_slice(&random.next_nonce().to_be_bytes());
+        }
+        let mut end = append_field_unchecked(buf, len, UNIQUE_IDENTIFIER, &uid)?;
+        end = append_field_unchecked(buf, end, NTS_COOKIE, cookie)?;
+        let zeros = ZEROS.get(..cookie.len()).unwrap_or_default();
+        for _ in 0..placeholders {
+            end = append_field_unchecked(buf, end, COOKIE_PLACEHOLDER, zeros)?;
+        }
+        let end = match append_authenticator(&mut self.c2s, buf, end, &nonce, &[]) {
+            Ok(end) => end,
+            Err(e) => {
+                if let Some(tail) = buf.get_mut(len..fixed) {
+                    tail.fill(0);
+                }
+                return Err(e);
+            }
+        };
+        let _ = self.cookies.pop_front();
+        self.outstanding = Some(uid);
+        Ok(end)
+    }
+
+    /// Checks the NTS part of `view`, a reply from this session's server, without
+    /// changing the session: the Unique Identifier is the outstanding request's, the
+    /// Authenticator is last, well formed and verifies under the S2C key over the
+    /// packet before it (RFC 8915 §5.7). The decrypted fields land in `scratch`.
+    ///
+    /// An unauthenticated NTSN kiss-o'-death with the right identifier gives
+    /// [`Reject::NtsNak`]; any other reply without an Authenticator gives
+    /// [`Reject::Unauthenticated`].
+    pub fn open_reply<T: AsRef<[u8]>>(
+        &mut self,
+        view: &PacketView<T>,
+        scratch: &mut [u8; MAX_PACKET_LEN],
+    ) -> Result<Opened, Reject> {
+        let fields = NtsFields::parse(view).map_err(Reject::Nts)?;
+        let Some(expected) = self.outstanding.as_ref() else {
+            return Err(Reject::Nts(NtsError::NoRequestOutstanding));
+        };
+        let Some(authenticator) = fields.authenticator else {
+            let matched = fields.unique_id == Some(&expected[..]);
+            let nak = view.stratum() == Stratum(0) && view.reference_id().as_kiss_code() == KissCode::Ntsn;
+            return Err(if matched && nak { Reject::NtsNak } else { Reject::Unauthenticated });
+        };
+        match fields.unique_id {
+            None => return Err(Reject::Nts(NtsError::MissingUniqueIdentifier)),
+            Some(uid) if uid != &expected[..] => return Err(Reject::Nts(NtsError::UniqueIdentifierMismatch)),
+            Some(_) => {}
+        }
+        let encrypted = authenticator.encrypted();
+        let plaintext =
+            scratch.get_mut(..encrypted.len()).ok_or(Reject::Nts(NtsError::MalformedEncryptedField))?;
+        plaintext.copy_from_slice(encrypted);
+        let associated = view.as_bytes().get(..authenticator.offset).unwrap_or_default();
+        self.s2c
+            .open(authenticator.nonce, associated, plaintext, &authenticator.tag())
+            .map_err(|_| Reject::Nts(NtsError::AuthenticationFailed))?;
+        EncryptedFields::check(plaintext).map_err(Reject::Nts)?;
+        Ok(Opened { plaintext_len: encrypted.len() })
+    }
+
+    /// Completes an exchange whose reply [`open_reply`](Self::open_reply) verified and
+    /// the caller accepted: keeps the new cookies from `plaintext` (the decrypted
+    /// fields), forgets the outstanding identifier and remembers that this server has
+    /// authenticated.
+    pub fn accept(&mut self, plaintext: &[u8]) {
+        for (field_type, value) in EncryptedFields::new(plaintext) {
+            if field_type == NTS_COOKIE {
+                let _ = self.add_cookie(value);
+            }
+        }
+        self.outstanding = None;
+        self.authenticated = true;
+    }
+
+    /// Forgets the outstanding request (after a timeout): a late reply to it is then
+    /// refused.
+    pub fn abandon(&mut self) {
+        self.outstanding = None;
+    }
+}
+
+/// [`append_field`](super::fields::append_field) for lengths already checked by the
+/// caller.
+fn append_field_unchecked(
+    buf: &mut [u8],
+    len: usize,
+    field_type: u16,
+    value: &[u8],
+) -> Result<usize, NtsError> {
+    super::fields::append_field(buf, len, field_type, value).map_err(NtsError::Emit)
+}
