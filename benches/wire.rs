@@ -242,7 +242,10 @@ fn authenticated(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut buf = [0u8; 68];
-                ClientRequest::new().build_with_key(server, t1, &mut fixed, &key, &mut buf).expect("request").1
+                ClientRequest::new()
+                    .build_with_key(server, t1, &mut fixed, &key, &mut buf)
+                    .expect("request")
+                    .1
             },
             |mut p| keep(p.process_with_key(server, black_box(&mac_reply[..m]), t4, &config, &key)),
             BatchSize::SmallInput,
