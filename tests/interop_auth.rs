@@ -180,3 +180,87 @@ fn chronyd_authenticates_with_aes_cmac_and_sha1_keys() {
         }
     }
 }
+
+/// How the test server treats each request.
+#[derive(Clone, Copy)]
+enum Serve {
+    /// Sign replies with the shared key.
+    Genuine,
+    /// Sign, then flip one bit of the MAC.
+    FlipMac,
+}
+
+/// ntpkit's `respond_with_key` as a server on 127.0.0.1:`port` for `seconds`, signing
+/// with the AES128 key 1.
+fn signing_server(port: u16, seconds: u64, mode: Serve) -> std::thread::JoinHandle<usize> {
+    use ntpkit::server::{ServerState, respond_with_key};
+    let socket = UdpSocket::bind(("127.0.0.1", port)).unwrap();
+    socket.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    std::thread::spawn(move || {
+        let key = AesCmacKey::new(1, AES_KEY).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let mut answered = 0;
+        let (mut buf, mut out) = ([0u8; 512], [0u8; 512]);
+        while Instant::now() < deadline {
+            let Ok((n, from)) = socket.recv_from(&mut buf) else { continue };
+            let t2 = now();
+            let state = ServerState {
+                leap: ntpkit::LeapIndicator::NoWarning,
+                stratum: Stratum(1),
+                precision: ntpkit::Precision(-20),
+                reference_id: ntpkit::ReferenceId(*b"GPS\0"),
+                reference_timestamp: t2,
+                ..ServerState::default()
+            };
+            // A request chronyd signed with other key material is not answered.
+            let Ok(len) = respond_with_key(&buf[..n], &state, t2, now(), &key, &mut out) else { continue };
+            if let Serve::FlipMac = mode {
+                out[len - 1] ^= 0x01;
+            }
+            socket.send_to(&out[..len], from).unwrap();
+            answered += 1;
+        }
+        answered
+    })
+}
+
+/// chronyd -Q (measure once, never touch the clock) against `port` with key 1 from
+/// `keyfile`; returns whether it accepted a sample, and its output.
+fn chrony_query_keyed(binary: &str, port: u16, keyfile: &std::path::Path, timeout_s: u32) -> (bool, String) {
+    let out = Command::new(binary)
+        .args(["-u", "root", "-Q", "-t", &timeout_s.to_string()])
+        .arg(format!("server 127.0.0.1 port {port} iburst minpoll -6 maxpoll -6 maxsamples 1 key 1"))
+        .arg(format!("keyfile {}", keyfile.display()))
+        .output()
+        .expect("run chronyd -Q");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success() && text.contains("System clock wrong by"), text)
+}
+
+/// The other direction: chronyd as a client with the AES128 key checks the MACs that
+/// `server::respond_with_key` writes. It accepts genuine replies; it refuses replies
+/// whose MAC has one flipped bit (so the acceptance is not vacuous); and with other key
+/// material it gets no reply, because the server cannot authenticate its request.
+#[test]
+fn chronyd_client_verifies_respond_with_key() {
+    let Some(binary) = chronyd() else { return };
+    let dir = std::env::temp_dir().join("ntpkit-keyed-client-11182");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let keys = dir.join("chrony.keys");
+    std::fs::write(&keys, format!("1 AES128 HEX:{}\n", hex(&AES_KEY))).unwrap();
+    let wrong_keys = dir.join("wrong.keys");
+    std::fs::write(&wrong_keys, format!("1 AES128 HEX:{}\n", hex(&[0x55; 16]))).unwrap();
+
+    let server = signing_server(11182, 6, Serve::Genuine);
+    let (ok, text) = chrony_query_keyed(binary, 11182, &keys, 5);
+    assert!(ok, "chronyd refused ntpkit's signed replies:\n{text}");
+    let (ok, text) = chrony_query_keyed(binary, 11182, &wrong_keys, 2);
+    assert!(!ok, "chronyd accepted a sample with the wrong key:\n{text}");
+    assert!(server.join().unwrap() >= 1);
+
+    let server = signing_server(11183, 3, Serve::FlipMac);
+    let (ok, text) = chrony_query_keyed(binary, 11183, &keys, 2);
+    assert!(!ok, "chronyd accepted a reply with a flipped MAC bit:\n{text}");
+    assert!(server.join().unwrap() >= 1, "the server did answer (with bad MACs)");
+}
