@@ -235,11 +235,25 @@ impl ClientDriver {
 
     /// Runs the client until its monotonic clock has advanced by `duration`, calling
     /// `on_event` for every event. Rejected datagrams are dropped silently (they change
-    /// nothing in the client).
+    /// nothing in the client). Unauthenticated; see [`run_with`](Self::run_with).
     pub fn run<const N: usize>(
         &mut self,
         client: &mut crate::client::Client<N>,
         duration: Duration,
+        on_event: impl FnMut(&crate::client::Client<N>, crate::client::Event<N>),
+    ) -> io::Result<()> {
+        self.run_with(client, duration, &mut crate::client::NoAuth, on_event)
+    }
+
+    /// [`run`](Self::run) with every server authenticated by `auth` (a MAC key, an NTS
+    /// session, or one per server: [`ServerAuth`](crate::client::ServerAuth)), through
+    /// [`Client::poll_transmit_with`](crate::client::Client::poll_transmit_with) and
+    /// [`Client::handle_response_with`](crate::client::Client::handle_response_with).
+    pub fn run_with<const N: usize>(
+        &mut self,
+        client: &mut crate::client::Client<N>,
+        duration: Duration,
+        auth: &mut impl crate::client::ServerAuth,
         mut on_event: impl FnMut(&crate::client::Client<N>, crate::client::Event<N>),
     ) -> io::Result<()> {
         let end = self.now().saturating_add(duration);
@@ -252,8 +266,9 @@ impl ClientDriver {
             client.handle_timeout(now);
             loop {
                 let t1 = self.clock.now();
-                let tx =
-                    client.poll_transmit(now, t1, &mut self.nonces, &mut buf).map_err(io::Error::other)?;
+                let tx = client
+                    .poll_transmit_with(now, t1, &mut self.nonces, &mut buf, auth)
+                    .map_err(io::Error::other)?;
                 let Some(tx) = tx else { break };
                 self.socket.send_to(buf.get(..tx.len).unwrap_or_default(), self.wire_addr(tx.addr))?;
             }
@@ -264,7 +279,7 @@ impl ClientDriver {
             let wait = next.saturating_duration_since(now);
             // In fast-forward mode wait for in-flight replies at most 100 ms of real time.
             let slice = if self.fast_forward { wait.min(Duration::from_millis(100)) } else { wait };
-            let got = self.receive(client, slice.max(Duration::from_micros(100)), &mut buf)?;
+            let got = self.receive(client, slice.max(Duration::from_micros(100)), &mut buf, auth)?;
             if self.fast_forward && !got {
                 // Nothing answered within the slice: skip to the next timer.
                 let later = self.now();
@@ -278,6 +293,7 @@ impl ClientDriver {
         client: &mut crate::client::Client<N>,
         timeout: Duration,
         buf: &mut [u8],
+        auth: &mut impl crate::client::ServerAuth,
     ) -> io::Result<bool> {
         self.socket.set_read_timeout(Some(timeout))?;
         match self.socket.recv_from(buf) {
@@ -285,7 +301,7 @@ impl ClientDriver {
                 let t4 = self.clock.now();
                 let from = SocketAddr::new(from.ip().to_canonical(), from.port());
                 let now = self.now();
-                let _ = client.handle_response(now, from, buf.get(..len).unwrap_or_default(), t4);
+                let _ = client.handle_response_with(now, from, buf.get(..len).unwrap_or_default(), t4, auth);
                 Ok(true)
             }
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(false),

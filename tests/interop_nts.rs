@@ -272,4 +272,25 @@ fn chronyd_nts_key_exchange_and_authenticated_time() {
     }
     assert_eq!(samples, 4);
     assert_eq!(session.cookies(), 8);
+
+    // The std glue: ClientDriver::run_with runs the same over its own socket, fast-
+    // forwarded (loopback only): 10 minutes of polling in seconds, every sample NTS.
+    let mut driver = ntpkit::std_impls::ClientDriver::new(true).unwrap();
+    let mut client = Client::<1>::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
+    driver.add_server(&mut client, ke.ntp_addr, cfg).unwrap();
+    let (mut samples, mut updates) = (0, 0);
+    driver
+        .run_with(&mut client, Duration::from_secs(600), &mut session, |_, e| match e {
+            Event::Sample { result, .. } => {
+                check_sample(Ok(Reply::Sample(result)));
+                samples += 1;
+            }
+            Event::Update(_) => updates += 1,
+            Event::AuthUnavailable { error, .. } => panic!("jar ran dry: {error}"),
+            _ => {}
+        })
+        .unwrap();
+    assert!(samples >= 30, "{samples} NTS samples in 600 s at 16 s polls");
+    assert!(updates >= 1);
+    assert_eq!(session.cookies(), 8);
 }
