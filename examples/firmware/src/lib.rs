@@ -263,4 +263,43 @@ pub mod stack_probes {
     pub fn probe_poll_event(client: &mut Client<3>) -> Option<ntpkit::client::Event<3>> {
         client.poll_event()
     }
+
+    /// `PendingRequest::process_with_key` with an AES-128-CMAC key.
+    #[inline(never)]
+    pub fn probe_process_with_key(
+        pending: &mut PendingRequest,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+        key: &ntpkit::auth::AesCmacKey,
+    ) -> Result<Reply, Reject> {
+        pending.process_with_key(source, datagram, t4, config, key)
+    }
+
+    /// `NtsSession::protect_request` (UID, cookie, placeholders, AES-SIV authenticator).
+    #[inline(never)]
+    pub fn probe_protect_request(
+        session: &mut ntpkit::nts::NtsSession<ntpkit::nts::AesSivCmac256>,
+        buf: &mut [u8],
+        len: usize,
+        nonce: u64,
+    ) -> Result<usize, ntpkit::nts::NtsError> {
+        let mut n = || nonce;
+        session.protect_request(buf, len, &mut n)
+    }
+
+    /// `PendingRequest::process_nts` (NTS checks, AES-SIV open into a 1,096-byte
+    /// scratch buffer, validation, cookie harvest).
+    #[inline(never)]
+    pub fn probe_process_nts(
+        pending: &mut PendingRequest,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        config: &ValidationConfig,
+        session: &mut ntpkit::nts::NtsSession<ntpkit::nts::AesSivCmac256>,
+    ) -> Result<Reply, Reject> {
+        pending.process_nts(source, datagram, t4, config, session)
+    }
 }

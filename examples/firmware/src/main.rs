@@ -38,6 +38,27 @@ fn keep_stack_probes() {
     let _ = black_box(probe_poll_transmit(&mut client, now, t, black_box(9), &mut buf));
     let _ = black_box(probe_handle_response(&mut client, now, addr, &out, t));
     let _ = black_box(probe_poll_event(&mut client));
+
+    // The authenticated entry points.
+    use ntpkit::nts::{AesSivCmac256, NtsAead, NtsSession};
+    let mut big = [0u8; ntpkit::MAX_PACKET_LEN];
+    if let Some(key) = ntpkit::auth::AesCmacKey::new(1, black_box([7; 16]))
+        && let Ok((_, mut pending)) = probe_build(&mut builder, addr, t, black_box(11), &mut buf)
+    {
+        let config = ValidationConfig::default();
+        let _ = black_box(probe_process_with_key(&mut pending, addr, &out, t, &config, &key));
+    }
+    let aead = || AesSivCmac256::from_key(black_box(&[5; 32]));
+    if let (Some(c2s), Some(s2c)) = (aead(), aead()) {
+        let mut session: NtsSession<AesSivCmac256> = NtsSession::new(c2s, s2c);
+        let _ = session.add_cookie(black_box(&[1; 100]));
+        if let Ok((len, mut pending)) = probe_build(&mut builder, addr, t, black_box(13), &mut big) {
+            let _ = black_box(probe_protect_request(&mut session, &mut big, len, black_box(17)));
+            let config = ValidationConfig::default();
+            let reply = black_box(&big);
+            let _ = black_box(probe_process_nts(&mut pending, addr, reply, t, &config, &mut session));
+        }
+    }
 }
 
 /// Reset entry.
