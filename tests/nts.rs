@@ -269,9 +269,10 @@ fn n2_any_flipped_bit_fails_authentication() {
     let auth_at = auth.offset;
     let mut failures = 0;
     for byte in 0..reply.len() {
-        // Flip bits in the header (bytes 0..48 minus those the checks read first would
-        // still be caught, but a changed origin or mode is reported before the AEAD
-        // runs only if authentication passed, so every byte counts).
+        // Every byte counts, the header included: authentication runs before the origin,
+        // mode or any other field is looked at. Only the field headers of the UID and
+        // the authenticator and the authenticator's two length words are skipped:
+        // changing them is a framing error (N-4), not a forgery.
         let in_lengths = (48..52).contains(&byte) || (auth_at..auth_at + 8).contains(&byte);
         if in_lengths {
             continue; // changing a field length is a framing error, covered by N-4
