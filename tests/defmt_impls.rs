@@ -19,7 +19,7 @@ fn every_public_type_implements_defmt_format() {
         is_format::<ntpkit::nts::ke::NtsKeys>(),
         is_format::<ntpkit::nts::NtsError>(),
         is_format::<ntpkit::nts::AeadError>(),
-        is_format::<ntpkit::nts::Opened>(),
+        is_format::<ntpkit::nts::Plaintext>(),
         is_format::<ntpkit::nts::fields::NtsFields<'static>>(),
         is_format::<ntpkit::nts::fields::Authenticator<'static>>(),
         is_format::<ntpkit::nts::fields::EncryptedFields<'static>>(),

@@ -8,9 +8,11 @@
 //! it (`peers.sh install`).
 #![cfg(all(feature = "std", feature = "mac-aes-cmac", feature = "mac-sha1"))]
 
+#[path = "common/chronyd.rs"]
+mod chronyd;
+
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ntpkit::auth::{AesCmacKey, AuthError, MacKey, Sha1Key};
@@ -25,63 +27,17 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
-fn chronyd() -> Option<&'static str> {
-    let found =
-        ["/usr/sbin/chronyd", "/usr/bin/chronyd"].into_iter().find(|p| std::path::Path::new(p).exists());
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have chronyd: run peers.sh install");
-        eprintln!("SKIP: chronyd not installed (bash ../shared/interop/peers.sh install)");
-    }
-    found
-}
-
-/// A keyed chronyd server on 127.0.0.1:`port`, stopped when dropped.
-struct KeyedChrony {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl KeyedChrony {
-    fn start(binary: &str, port: u16) -> Self {
-        let dir = std::env::temp_dir().join(format!("ntpkit-keyed-chrony-{port}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let keys = dir.join("chrony.keys");
-        std::fs::write(&keys, format!("1 AES128 HEX:{}\n2 SHA1 HEX:{}\n", hex(&AES_KEY), hex(&SHA1_KEY)))
-            .unwrap();
-        let conf = dir.join("chrony.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "port {port}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\ncmdport 0\n\
-                 bindcmdaddress /\nkeyfile {}\npidfile {}\ndriftfile {}\n",
-                keys.display(),
-                dir.join("chronyd.pid").display(),
-                dir.join("chrony.drift").display()
-            ),
-        )
+/// A keyed chronyd server on 127.0.0.1:`port`: AES128 key 1 and SHA1 key 2.
+fn keyed_chrony(binary: &str, port: u16) -> chronyd::Server {
+    let dir = chronyd::fresh_dir(&format!("ntpkit-keyed-chrony-{port}"));
+    let keys = dir.join("chrony.keys");
+    std::fs::write(&keys, format!("1 AES128 HEX:{}\n2 SHA1 HEX:{}\n", hex(&AES_KEY), hex(&SHA1_KEY)))
         .unwrap();
-        // -x: never touch the system clock; -d: foreground; -u root: no privilege drop.
-        let child = Command::new(binary)
-            .args(["-x", "-d", "-u", "root", "-f"])
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.join("chronyd.log")).unwrap()))
-            .spawn()
-            .expect("start chronyd");
-        Self { child, dir }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("chronyd.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for KeyedChrony {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let config = format!(
+        "port {port}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\nkeyfile {}\n",
+        keys.display()
+    );
+    chronyd::Server::start(binary, &dir, &config)
 }
 
 fn now() -> NtpTimestamp {
@@ -129,9 +85,9 @@ fn sample(r: Result<Reply, Reject>, what: &str) -> SyncResult {
 
 #[test]
 fn chronyd_authenticates_with_aes_cmac_and_sha1_keys() {
-    let Some(binary) = chronyd() else { return };
+    let Some(binary) = chronyd::binary() else { return };
     let port = 11181;
-    let chrony = KeyedChrony::start(binary, port);
+    let chrony = keyed_chrony(binary, port);
     let server: SocketAddr = ([127, 0, 0, 1], port).into();
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
@@ -243,10 +199,8 @@ fn chrony_query_keyed(binary: &str, port: u16, keyfile: &std::path::Path, timeou
 /// material it gets no reply, because the server cannot authenticate its request.
 #[test]
 fn chronyd_client_verifies_respond_with_key() {
-    let Some(binary) = chronyd() else { return };
-    let dir = std::env::temp_dir().join("ntpkit-keyed-client-11182");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let Some(binary) = chronyd::binary() else { return };
+    let dir = chronyd::fresh_dir("ntpkit-keyed-client-11182");
     let keys = dir.join("chrony.keys");
     std::fs::write(&keys, format!("1 AES128 HEX:{}\n", hex(&AES_KEY))).unwrap();
     let wrong_keys = dir.join("wrong.keys");

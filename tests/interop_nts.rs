@@ -11,12 +11,14 @@
 //! which installs both.
 #![cfg(all(feature = "std", feature = "nts-aes-siv"))]
 
+#[path = "common/chronyd.rs"]
+mod chronyd;
 #[path = "../examples/support/nts_tls.rs"]
 mod nts_tls;
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant as StdInstant};
 
 use ntpkit::client::{
@@ -32,11 +34,12 @@ use ntpkit::{MAX_PACKET_LEN, NtpTimestamp, PacketView, Stratum};
 const NTP_PORT: u16 = 11185;
 const KE_PORT: u16 = 11186;
 
-fn tool(candidates: &[&'static str], what: &str) -> Option<&'static str> {
-    let found = candidates.iter().copied().find(|p| Path::new(p).exists());
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have {what}");
-        eprintln!("SKIP: {what} not installed");
+/// Whether openssl is installed (required under `CI`, which installs it).
+fn have_openssl() -> bool {
+    let found = ["/usr/bin/openssl", "/usr/local/bin/openssl"].iter().any(|p| Path::new(p).exists());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "CI must have openssl");
+        eprintln!("SKIP: openssl not installed");
     }
     found
 }
@@ -85,50 +88,30 @@ fn make_certificates(dir: &Path) {
 }
 
 /// chronyd serving NTS-KE on `KE_PORT` and NTP on `NTP_PORT`, stopped when dropped.
-struct NtsChrony {
-    child: Child,
-    dir: PathBuf,
-}
+struct NtsChrony(chronyd::Server);
 
 impl NtsChrony {
     fn start(binary: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("ntpkit-nts-chrony-{NTP_PORT}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = chronyd::fresh_dir(&format!("ntpkit-nts-chrony-{NTP_PORT}"));
         make_certificates(&dir);
-        let conf = dir.join("chrony.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "port {NTP_PORT}\nntsport {KE_PORT}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n\
-                 cmdport 0\nbindcmdaddress /\nntsservercert {}\nntsserverkey {}\nntsdumpdir {}\n\
-                 ntsprocesses 0\npidfile {}\ndriftfile {}\n",
-                dir.join("server.pem").display(),
-                dir.join("server.key").display(),
-                dir.display(),
-                dir.join("chronyd.pid").display(),
-                dir.join("chrony.drift").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(binary)
-            .args(["-x", "-d", "-u", "root", "-f"])
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.join("chronyd.log")).unwrap()))
-            .spawn()
-            .expect("start chronyd");
-        Self { child, dir }
+        let config = format!(
+            "port {NTP_PORT}\nntsport {KE_PORT}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n\
+             ntsservercert {}\nntsserverkey {}\nntsdumpdir {}\nntsprocesses 0\n",
+            dir.join("server.pem").display(),
+            dir.join("server.key").display(),
+            dir.display(),
+        );
+        Self(chronyd::Server::start(binary, &dir, &config))
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("chronyd.log")).unwrap_or_default()
+        self.0.log()
     }
 
     /// NTS-KE with retries while chronyd starts (at most 5 s).
     fn key_exchange(&self) -> nts_tls::KeyExchange {
         let ke: SocketAddr = ([127, 0, 0, 1], KE_PORT).into();
-        let ca = self.dir.join("ca.pem");
+        let ca = self.0.dir().join("ca.pem");
         let mut last = String::new();
         for _ in 0..25 {
             match nts_tls::key_exchange("localhost", ke, Some(&ca), Duration::from_secs(2)) {
@@ -138,13 +121,6 @@ impl NtsChrony {
             std::thread::sleep(Duration::from_millis(200));
         }
         panic!("NTS-KE with chronyd failed: {last}\n{}", self.log());
-    }
-}
-
-impl Drop for NtsChrony {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -192,10 +168,8 @@ fn check_sample(r: Result<Reply, Reject>) {
 
 #[test]
 fn chronyd_nts_key_exchange_and_authenticated_time() {
-    let Some(binary) = tool(&["/usr/sbin/chronyd", "/usr/bin/chronyd"], "chronyd (peers.sh install)") else {
-        return;
-    };
-    if tool(&["/usr/bin/openssl", "/usr/local/bin/openssl"], "openssl").is_none() {
+    let Some(binary) = chronyd::binary() else { return };
+    if !have_openssl() {
         return;
     }
     let chrony = NtsChrony::start(binary);

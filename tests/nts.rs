@@ -114,20 +114,10 @@ fn serve(request: &[u8], shape: Shape) -> Vec<u8> {
     let uid = fields.unique_id.expect("request has a unique identifier");
     assert_eq!(uid.len(), UID_LEN);
 
-    let header = Packet {
-        leap: LeapIndicator::NoWarning,
-        mode: Mode::Server,
-        stratum: if shape.nak { Stratum(0) } else { Stratum(2) },
-        reference_id: if shape.nak { ReferenceId(*b"NTSN") } else { ReferenceId(*b"GPS\0") },
-        root_delay: NtpShort::from_bits(0x10),
-        root_dispersion: NtpShort::from_bits(0x10),
-        reference_timestamp: t(0),
-        origin_timestamp: view.transmit_timestamp(),
-        receive_timestamp: t(1),
-        transmit_timestamp: t(1),
-        precision: Precision(-20),
-        ..Packet::default()
-    };
+    let mut header = reply_header(&view);
+    if shape.nak {
+        (header.stratum, header.reference_id) = (Stratum(0), ReferenceId(*b"NTSN"));
+    }
     let mut buf = [0u8; MAX_PACKET_LEN];
     let mut len = header.emit(&mut buf).unwrap();
     let uid_sent = shape.uid_override.map(|u| u.to_vec()).unwrap_or_else(|| uid.to_vec());
@@ -477,20 +467,27 @@ fn per_server_auth_array() {
     );
 }
 
+/// A plain (unauthenticated) reply to `request`.
 fn serve_plain(request: &[u8]) -> Vec<u8> {
-    let view = PacketView::new_checked(request).unwrap();
-    let p = Packet {
+    reply_header(&PacketView::new_checked(request).unwrap()).to_bytes().to_vec()
+}
+
+/// A stratum-2 server's reply header to the request in `view`: T2 = T3 = t(1).
+fn reply_header(view: &PacketView<&[u8]>) -> Packet {
+    Packet {
+        leap: LeapIndicator::NoWarning,
         mode: Mode::Server,
         stratum: Stratum(2),
         reference_id: ReferenceId(*b"GPS\0"),
+        root_delay: NtpShort::from_bits(0x10),
+        root_dispersion: NtpShort::from_bits(0x10),
         reference_timestamp: t(0),
         origin_timestamp: view.transmit_timestamp(),
         receive_timestamp: t(1),
         transmit_timestamp: t(1),
         precision: Precision(-20),
         ..Packet::default()
-    };
-    p.to_bytes().to_vec()
+    }
 }
 
 /// The session made from an NTS-KE response takes its cookies and refuses keys for

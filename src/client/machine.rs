@@ -11,7 +11,7 @@ use crate::client::request::{ClientRequest, NonceSource, PendingRequest, Request
 use crate::client::server_auth::{NoAuth, ServerAuth};
 use crate::client::{Reject, Reply, SyncResult, ValidationConfig};
 use crate::math::NtpDuration;
-use crate::wire::{KissCode, LeapIndicator, NtpTimestamp, Poll, ReferenceId, Stratum, Version};
+use crate::wire::{KissCode, LeapIndicator, NtpTimestamp, PacketView, Poll, ReferenceId, Stratum, Version};
 
 /// A point on the caller's monotonic clock, in nanoseconds since an arbitrary origin.
 /// It never goes backwards and is not stepped with the wall clock; all timers use it.
@@ -573,13 +573,13 @@ impl<const N: usize> Client<N> {
     /// [`KissCode::Ntsn`] and returns `Ok`; the request stays outstanding, so the
     /// authentic reply that may follow is still accepted (RFC 8915 §5.7: the NAK can be
     /// forged; run NTS-KE again if no authentic reply comes by the next poll).
-    pub fn handle_response_with(
+    pub fn handle_response_with<A: ServerAuth>(
         &mut self,
         now: Instant,
         source: SocketAddr,
         datagram: &[u8],
         t4: NtpTimestamp,
-        auth: &mut impl ServerAuth,
+        auth: &mut A,
     ) -> Result<(), Reject> {
         let mut validation = self.config.validation;
         if self.synchronized || !self.config.allow_startup_step {
@@ -601,10 +601,9 @@ impl<const N: usize> Client<N> {
             return Err(Reject::NotAwaitingResponse);
         };
         let server = id(index);
-        let reply = match outstanding
-            .pending
-            .process_with(source, datagram, t4, &validation, |view| auth.verify(server, view))
-        {
+        let mut scratch = A::Scratch::default();
+        let verify = |view: &PacketView<&[u8]>| auth.verify(server, view, &mut scratch);
+        let reply = match outstanding.pending.process_with(source, datagram, t4, &validation, verify) {
             Ok(reply) => reply,
             Err(Reject::NtsNak) => {
                 push_event(&mut self.events, Event::KissOfDeath { server, code: KissCode::Ntsn });
@@ -612,9 +611,7 @@ impl<const N: usize> Client<N> {
             }
             Err(e) => return Err(e),
         };
-        if let Ok(view) = crate::wire::PacketView::new_checked(datagram) {
-            auth.accepted(server, &view);
-        }
+        auth.accepted(server, &scratch);
         peer.outstanding = None;
         match reply {
             Reply::Sample(result) => {

@@ -9,10 +9,10 @@ use crate::auth::{self, AuthError, MacKey};
 use crate::client::request::PendingRequest;
 use crate::error::ParseError;
 use crate::math::{NtpDuration, offset_delay, phi_times};
-use crate::nts::{NtsAead, NtsError, NtsSession};
+use crate::nts::{NtsAead, NtsError, NtsSession, Plaintext};
 use crate::wire::{
-    KissCode, LeapIndicator, MAX_PACKET_LEN, Mode, NtpShort, NtpTimestamp, PacketView, Poll, Precision,
-    ReferenceId, Stratum, Version,
+    KissCode, LeapIndicator, Mode, NtpShort, NtpTimestamp, PacketView, Poll, Precision, ReferenceId, Stratum,
+    Version,
 };
 
 /// Limits a reply must meet. The defaults follow RFC 4330 §5 and chrony.
@@ -439,15 +439,12 @@ impl PendingRequest {
         config: &ValidationConfig,
         session: &mut NtsSession<A, C>,
     ) -> Result<Reply, Reject> {
-        let mut scratch = [0u8; MAX_PACKET_LEN];
-        let mut opened = 0;
-        let result = self.check(source, datagram, t4, config, |view| {
-            opened = session.open_reply(view, &mut scratch)?.plaintext_len;
-            Ok(())
-        });
+        let mut plaintext = Plaintext::default();
+        let result =
+            self.check(source, datagram, t4, config, |view| session.open_reply(view, &mut plaintext));
         if result.is_ok() {
             self.answered = true;
-            session.accept(scratch.get(..opened).unwrap_or_default());
+            session.accept(&plaintext);
         }
         result
     }

@@ -39,9 +39,6 @@ pub enum RequestError {
     /// The NTS fields could not be added (for example [`NtsError::NoCookie`]: run
     /// NTS-KE again).
     Nts(NtsError),
-    /// The server's [`ServerAuth`](crate::client::ServerAuth) could not protect the
-    /// request (a key or session the caller has not set up).
-    Auth,
 }
 
 impl fmt::Display for RequestError {
@@ -52,7 +49,6 @@ impl fmt::Display for RequestError {
             }
             Self::Emit(e) => write!(f, "request: {e}"),
             Self::Nts(e) => write!(f, "request: {e}"),
-            Self::Auth => f.write_str("request: no key or session to protect it with"),
         }
     }
 }

@@ -6,8 +6,8 @@ use crate::auth::{MacKey, append_mac};
 use crate::client::machine::ServerId;
 use crate::client::reply::mac_check;
 use crate::client::{NonceSource, Reject, RequestError};
-use crate::nts::{NtsAead, NtsSession};
-use crate::wire::{MAX_PACKET_LEN, PacketView};
+use crate::nts::{NtsAead, NtsSession, Plaintext};
+use crate::wire::PacketView;
 
 /// Authentication of the requests to and replies from a client's servers.
 ///
@@ -15,12 +15,18 @@ use crate::wire::{MAX_PACKET_LEN, PacketView};
 /// request it writes, [`verify`](Self::verify) on every reply to an outstanding request
 /// right after the source check and before any field is trusted, and
 /// [`accepted`](Self::accepted) once the reply passed every check. `verify` must not
-/// change anything that matters (a rejected reply changes no state).
+/// change anything that matters (a rejected reply changes no state); what it learns
+/// for `accepted` (NTS: the decrypted cookies) goes into its [`Scratch`](Self::Scratch),
+/// which the client keeps on the stack for one reply, so nothing is decrypted twice and
+/// authentication without one costs no stack.
 ///
 /// Implementations: [`NoAuth`]; [`MacAuth`] (one symmetric key for every server);
 /// [`NtsSession`] (one NTS server); and `[Option<T>; M]`, which gives server `i` the
 /// authentication in slot `i` and none where the slot is `None`.
 pub trait ServerAuth {
+    /// What `verify` hands to `accepted` for one reply (`()` when nothing).
+    type Scratch: Default;
+
     /// Adds authentication to the request for `server` in `buf[..len]`; returns the new
     /// length.
     fn protect<R: NonceSource>(
@@ -32,14 +38,20 @@ pub trait ServerAuth {
     ) -> Result<usize, RequestError>;
 
     /// Checks the authentication of a reply from `server`.
-    fn verify(&mut self, server: ServerId, view: &PacketView<&[u8]>) -> Result<(), Reject>;
+    fn verify(
+        &mut self,
+        server: ServerId,
+        view: &PacketView<&[u8]>,
+        scratch: &mut Self::Scratch,
+    ) -> Result<(), Reject>;
 
     /// Called after a reply from `server` that [`verify`](Self::verify) passed was
-    /// accepted.
-    fn accepted(&mut self, server: ServerId, view: &PacketView<&[u8]>);
+    /// accepted, with the scratch `verify` filled.
+    fn accepted(&mut self, server: ServerId, scratch: &Self::Scratch);
 }
 
 impl<T: ServerAuth + ?Sized> ServerAuth for &mut T {
+    type Scratch = T::Scratch;
     fn protect<R: NonceSource>(
         &mut self,
         server: ServerId,
@@ -49,11 +61,16 @@ impl<T: ServerAuth + ?Sized> ServerAuth for &mut T {
     ) -> Result<usize, RequestError> {
         (**self).protect(server, buf, len, random)
     }
-    fn verify(&mut self, server: ServerId, view: &PacketView<&[u8]>) -> Result<(), Reject> {
-        (**self).verify(server, view)
+    fn verify(
+        &mut self,
+        server: ServerId,
+        view: &PacketView<&[u8]>,
+        scratch: &mut T::Scratch,
+    ) -> Result<(), Reject> {
+        (**self).verify(server, view, scratch)
     }
-    fn accepted(&mut self, server: ServerId, view: &PacketView<&[u8]>) {
-        (**self).accepted(server, view);
+    fn accepted(&mut self, server: ServerId, scratch: &T::Scratch) {
+        (**self).accepted(server, scratch);
     }
 }
 
@@ -64,6 +81,7 @@ impl<T: ServerAuth + ?Sized> ServerAuth for &mut T {
 pub struct NoAuth;
 
 impl ServerAuth for NoAuth {
+    type Scratch = ();
     fn protect<R: NonceSource>(
         &mut self,
         _: ServerId,
@@ -73,10 +91,10 @@ impl ServerAuth for NoAuth {
     ) -> Result<usize, RequestError> {
         Ok(len)
     }
-    fn verify(&mut self, _: ServerId, _: &PacketView<&[u8]>) -> Result<(), Reject> {
+    fn verify(&mut self, _: ServerId, _: &PacketView<&[u8]>, _: &mut ()) -> Result<(), Reject> {
         Ok(())
     }
-    fn accepted(&mut self, _: ServerId, _: &PacketView<&[u8]>) {}
+    fn accepted(&mut self, _: ServerId, _: &()) {}
 }
 
 /// A symmetric key (RFC 5905 §7.3, RFC 8573) for a server: requests carry its MAC,
@@ -86,6 +104,7 @@ impl ServerAuth for NoAuth {
 pub struct MacAuth<K>(pub K);
 
 impl<K: MacKey> ServerAuth for MacAuth<K> {
+    type Scratch = ();
     fn protect<R: NonceSource>(
         &mut self,
         _: ServerId,
@@ -95,17 +114,17 @@ impl<K: MacKey> ServerAuth for MacAuth<K> {
     ) -> Result<usize, RequestError> {
         append_mac(&self.0, buf, len).map_err(RequestError::Emit)
     }
-    fn verify(&mut self, _: ServerId, view: &PacketView<&[u8]>) -> Result<(), Reject> {
+    fn verify(&mut self, _: ServerId, view: &PacketView<&[u8]>, _: &mut ()) -> Result<(), Reject> {
         mac_check(view, &self.0)
     }
-    fn accepted(&mut self, _: ServerId, _: &PacketView<&[u8]>) {}
+    fn accepted(&mut self, _: ServerId, _: &()) {}
 }
 
 /// NTS for a server (RFC 8915 §5.7): [`NtsSession::protect_request`] on the way out,
-/// [`NtsSession::open_reply`] on the way in, and the new cookies once the reply is
-/// accepted. Each of `verify` and `accepted` decrypts the reply (about 1.1 KiB of
-/// stack), so that a rejected reply leaves the session exactly as it was.
+/// [`NtsSession::open_reply`] on the way in (decrypting into the scratch), and the new
+/// cookies from it once the reply is accepted.
 impl<A: NtsAead, const C: usize> ServerAuth for NtsSession<A, C> {
+    type Scratch = Plaintext;
     fn protect<R: NonceSource>(
         &mut self,
         _: ServerId,
@@ -115,21 +134,23 @@ impl<A: NtsAead, const C: usize> ServerAuth for NtsSession<A, C> {
     ) -> Result<usize, RequestError> {
         self.protect_request(buf, len, random).map_err(RequestError::Nts)
     }
-    fn verify(&mut self, _: ServerId, view: &PacketView<&[u8]>) -> Result<(), Reject> {
-        let mut scratch = [0u8; MAX_PACKET_LEN];
-        self.open_reply(view, &mut scratch).map(|_| ())
+    fn verify(
+        &mut self,
+        _: ServerId,
+        view: &PacketView<&[u8]>,
+        scratch: &mut Plaintext,
+    ) -> Result<(), Reject> {
+        self.open_reply(view, scratch)
     }
-    fn accepted(&mut self, _: ServerId, view: &PacketView<&[u8]>) {
-        let mut scratch = [0u8; MAX_PACKET_LEN];
-        if let Ok(opened) = self.open_reply(view, &mut scratch) {
-            self.accept(scratch.get(..opened.plaintext_len).unwrap_or_default());
-        }
+    fn accepted(&mut self, _: ServerId, scratch: &Plaintext) {
+        self.accept(scratch);
     }
 }
 
 /// Per-server authentication: server `i` uses slot `i`; an empty slot (or a server
 /// beyond the array) is not authenticated.
 impl<T: ServerAuth, const M: usize> ServerAuth for [Option<T>; M] {
+    type Scratch = T::Scratch;
     fn protect<R: NonceSource>(
         &mut self,
         server: ServerId,
@@ -142,15 +163,20 @@ impl<T: ServerAuth, const M: usize> ServerAuth for [Option<T>; M] {
             None => Ok(len),
         }
     }
-    fn verify(&mut self, server: ServerId, view: &PacketView<&[u8]>) -> Result<(), Reject> {
+    fn verify(
+        &mut self,
+        server: ServerId,
+        view: &PacketView<&[u8]>,
+        scratch: &mut T::Scratch,
+    ) -> Result<(), Reject> {
         match self.get_mut(usize::from(server.0)).and_then(Option::as_mut) {
-            Some(auth) => auth.verify(server, view),
+            Some(auth) => auth.verify(server, view, scratch),
             None => Ok(()),
         }
     }
-    fn accepted(&mut self, server: ServerId, view: &PacketView<&[u8]>) {
+    fn accepted(&mut self, server: ServerId, scratch: &T::Scratch) {
         if let Some(auth) = self.get_mut(usize::from(server.0)).and_then(Option::as_mut) {
-            auth.accepted(server, view);
+            auth.accepted(server, scratch);
         }
     }
 }

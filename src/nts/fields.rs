@@ -7,7 +7,7 @@ use core::fmt;
 
 use byteorder::{BigEndian, ByteOrder};
 
-use super::aead::{AeadError, NtsAead, TAG_LEN};
+use super::aead::{NtsAead, TAG_LEN};
 use crate::error::EmitError;
 use crate::wire::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView};
 
@@ -106,12 +106,6 @@ impl core::error::Error for NtsError {}
 impl From<EmitError> for NtsError {
     fn from(e: EmitError) -> Self {
         Self::Emit(e)
-    }
-}
-
-impl From<AeadError> for NtsError {
-    fn from(_: AeadError) -> Self {
-        Self::AuthenticationFailed
     }
 }
 

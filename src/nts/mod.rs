@@ -23,4 +23,4 @@ pub mod session;
 pub use aead::AesSivCmac256;
 pub use aead::{AeadError, NtsAead, TAG_LEN};
 pub use fields::NtsError;
-pub use session::{DEFAULT_COOKIES, NtsSession, Opened};
+pub use session::{DEFAULT_COOKIES, NtsSession, Plaintext};

@@ -8,7 +8,7 @@ use heapless::Deque;
 use super::aead::NtsAead;
 use super::fields::{
     COOKIE_PLACEHOLDER, EncryptedFields, MIN_NONCE_LEN, NTS_COOKIE, NtsError, NtsFields, UID_LEN,
-    UNIQUE_IDENTIFIER, append_authenticator, authenticator_len, field_len,
+    UNIQUE_IDENTIFIER, append_authenticator, append_field, authenticator_len, field_len,
 };
 use super::ke::{Cookie, KeResponse, MAX_COOKIE_LEN, NtsKeys};
 use crate::client::{NonceSource, Reject};
@@ -69,13 +69,33 @@ impl<A: NtsAead, const C: usize> defmt::Format for NtsSession<A, C> {
     }
 }
 
-/// What [`NtsSession::open_reply`] found in an authentic reply: where its decrypted
-/// fields are in the caller's scratch buffer.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Opened {
-    /// Bytes of decrypted extension fields at the start of the scratch buffer.
-    pub plaintext_len: usize,
+/// Room for the decrypted extension fields of one reply: [`NtsSession::open_reply`]
+/// fills it, [`NtsSession::accept`] takes the cookies from it. 1,098 bytes; keep it on
+/// the stack for the one reply being checked.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Plaintext {
+    buf: [u8; MAX_PACKET_LEN],
+    len: usize,
+}
+
+impl Default for Plaintext {
+    fn default() -> Self {
+        Self { buf: [0; MAX_PACKET_LEN], len: 0 }
+    }
+}
+
+impl Plaintext {
+    /// The decrypted extension fields (empty until a reply was opened).
+    pub fn fields(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Plaintext {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Plaintext {{ len: {=usize} }}", self.len);
+    }
 }
 
 impl<A: NtsAead, const C: usize> NtsSession<A, C> {
@@ -183,11 +203,11 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
         for chunk in nonce.chunks_exact_mut(8) {
             chunk.copy_from_slice(&random.next_nonce().to_be_bytes());
         }
-        let mut end = append_field_unchecked(buf, len, UNIQUE_IDENTIFIER, &uid)?;
-        end = append_field_unchecked(buf, end, NTS_COOKIE, cookie)?;
+        let mut end = append_field(buf, len, UNIQUE_IDENTIFIER, &uid)?;
+        end = append_field(buf, end, NTS_COOKIE, cookie)?;
         let zeros = ZEROS.get(..cookie.len()).unwrap_or_default();
         for _ in 0..placeholders {
-            end = append_field_unchecked(buf, end, COOKIE_PLACEHOLDER, zeros)?;
+            end = append_field(buf, end, COOKIE_PLACEHOLDER, zeros)?;
         }
         let end = match append_authenticator(&mut self.c2s, buf, end, &nonce, &[]) {
             Ok(end) => end,
@@ -206,7 +226,7 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
     /// Checks the NTS part of `view`, a reply from this session's server, without
     /// changing the session: the Unique Identifier is the outstanding request's, the
     /// Authenticator is last, well formed and verifies under the S2C key over the
-    /// packet before it (RFC 8915 §5.7). The decrypted fields land in `scratch`.
+    /// packet before it (RFC 8915 §5.7). The decrypted fields land in `plaintext`.
     ///
     /// An unauthenticated NTSN kiss-o'-death with the right identifier gives
     /// [`Reject::NtsNak`]; any other reply without an Authenticator gives
@@ -214,8 +234,8 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
     pub fn open_reply<T: AsRef<[u8]>>(
         &mut self,
         view: &PacketView<T>,
-        scratch: &mut [u8; MAX_PACKET_LEN],
-    ) -> Result<Opened, Reject> {
+        plaintext: &mut Plaintext,
+    ) -> Result<(), Reject> {
         let fields = NtsFields::parse(view).map_err(Reject::Nts)?;
         let Some(expected) = self.outstanding.as_ref() else {
             return Err(Reject::Nts(NtsError::NoRequestOutstanding));
@@ -231,23 +251,24 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
             Some(_) => {}
         }
         let encrypted = authenticator.encrypted();
-        let plaintext =
-            scratch.get_mut(..encrypted.len()).ok_or(Reject::Nts(NtsError::MalformedEncryptedField))?;
-        plaintext.copy_from_slice(encrypted);
+        plaintext.len = 0;
+        let fields =
+            plaintext.buf.get_mut(..encrypted.len()).ok_or(Reject::Nts(NtsError::MalformedEncryptedField))?;
+        fields.copy_from_slice(encrypted);
         let associated = view.as_bytes().get(..authenticator.offset).unwrap_or_default();
         self.s2c
-            .open(authenticator.nonce, associated, plaintext, &authenticator.tag())
+            .open(authenticator.nonce, associated, fields, &authenticator.tag())
             .map_err(|_| Reject::Nts(NtsError::AuthenticationFailed))?;
-        EncryptedFields::check(plaintext).map_err(Reject::Nts)?;
-        Ok(Opened { plaintext_len: encrypted.len() })
+        EncryptedFields::check(fields).map_err(Reject::Nts)?;
+        plaintext.len = encrypted.len();
+        Ok(())
     }
 
     /// Completes an exchange whose reply [`open_reply`](Self::open_reply) verified and
-    /// the caller accepted: keeps the new cookies from `plaintext` (the decrypted
-    /// fields), forgets the outstanding identifier and remembers that this server has
-    /// authenticated.
-    pub fn accept(&mut self, plaintext: &[u8]) {
-        for (field_type, value) in EncryptedFields::new(plaintext) {
+    /// the caller accepted: keeps the new cookies from `plaintext`, forgets the
+    /// outstanding identifier and remembers that this server has authenticated.
+    pub fn accept(&mut self, plaintext: &Plaintext) {
+        for (field_type, value) in EncryptedFields::new(plaintext.fields()) {
             if field_type == NTS_COOKIE {
                 let _ = self.add_cookie(value);
             }
@@ -255,21 +276,4 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
         self.outstanding = None;
         self.authenticated = true;
     }
-
-    /// Forgets the outstanding request (after a timeout): a late reply to it is then
-    /// refused.
-    pub fn abandon(&mut self) {
-        self.outstanding = None;
-    }
-}
-
-/// [`append_field`](super::fields::append_field) for lengths already checked by the
-/// caller.
-fn append_field_unchecked(
-    buf: &mut [u8],
-    len: usize,
-    field_type: u16,
-    value: &[u8],
-) -> Result<usize, NtsError> {
-    super::fields::append_field(buf, len, field_type, value).map_err(NtsError::Emit)
 }
