@@ -177,7 +177,9 @@ proptest! {
         let diff = |x: u64, y: u64| x.wrapping_sub(y) as i64;
         let (a, b, c, d) = (diff(t2, t1), diff(t3, t4), diff(t4, t1), diff(t3, t2));
         let delay = i128::from(c) - i128::from(d);
-        let ambiguous = [a, b, c, d].contains(&i64::MIN) || i64::try_from(delay).is_err();
+        let ambiguous = [a, b, c, d].contains(&i64::MIN)
+            || i64::try_from(delay).is_err()
+            || i128::from(a) - i128::from(b) != delay;
         let got = ntpkit::math::offset_delay(
             NtpTimestamp::from_bits(t1),
             NtpTimestamp::from_bits(t2),

@@ -55,6 +55,12 @@ fuzz_target!(|data: &[u8]| {
                     let a = i128::from(p.receive_timestamp.to_bits().wrapping_sub(t1.to_bits()) as i64);
                     let b = i128::from(p.transmit_timestamp.to_bits().wrapping_sub(t4.to_bits()) as i64);
                     assert_eq!(i128::from(s.offset().to_bits()), (a + b).div_euclid(2));
+                    // The two halves describe one exchange (no half-era straddle).
+                    assert_eq!(
+                        a - b,
+                        i128::from(s.t4().to_bits().wrapping_sub(s.t1().to_bits()) as i64)
+                            - i128::from(s.t3().to_bits().wrapping_sub(s.t2().to_bits()) as i64)
+                    );
                 }
             }
             assert!(pending.is_answered());

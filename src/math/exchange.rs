@@ -14,8 +14,11 @@ pub struct OffsetDelay {
 }
 
 /// The four timestamps are too far apart to say which way the clocks differ: a
-/// difference is exactly 2³¹ s (half the era, where the sign is undefined) or the delay
-/// does not fit ±2³¹ s.
+/// difference is exactly 2³¹ s (half the era, where the sign is undefined), the delay
+/// does not fit ±2³¹ s, or T2 − T1 and T3 − T4 lie on opposite sides of the half era
+/// (their era-less values differ by more than 2³¹ s, so one of them wrapped and the other
+/// did not: an offset near ±2³¹ s, where RFC 5905 §6's era-less arithmetic cannot tell
+/// the sign).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Ambiguous;
@@ -28,7 +31,10 @@ pub struct Ambiguous;
 /// ```
 ///
 /// Each difference is the era-less signed difference of [`NtpTimestamp`]s, so the result
-/// is right across the 2036 rollover when the true differences are within ±2³¹ s. θ is
+/// is right across the 2036 rollover when the true differences are within ±2³¹ s. Near
+/// that limit the two halves of θ can fall on opposite sides of it (T2 − T1 wraps while
+/// T3 − T4 does not): their exact difference then is not δ, and the result is
+/// [`Ambiguous`] rather than an offset wrong by 2³¹ s. θ is
 /// computed by halving before adding, exactly: `floor((a + b) / 2)` with no
 /// intermediate overflow. Both results equal an i128 evaluation of the same formulas
 /// for every input (tested over the edge grid and by property tests), or the
@@ -59,8 +65,11 @@ pub const fn offset_delay(
     // half is within ±2^62, so nothing overflows.
     let offset = (a >> 1).wrapping_add(b >> 1).wrapping_add(((a & 1).wrapping_add(b & 1)) >> 1);
     let (delay, overflow) = c.overflowing_sub(d);
-    // Non-short-circuit `|`: one branch instead of five on the hot path.
-    if (a == i64::MIN) | (b == i64::MIN) | (c == i64::MIN) | (d == i64::MIN) | overflow {
+    // a − b equals c − d modulo 2^64; it differs in exact arithmetic (a − b overflows)
+    // exactly when a and b straddle the half era in opposite directions.
+    let (_, straddle) = a.overflowing_sub(b);
+    // Non-short-circuit `|`: one branch instead of six on the hot path.
+    if (a == i64::MIN) | (b == i64::MIN) | (c == i64::MIN) | (d == i64::MIN) | overflow | straddle {
         return Err(Ambiguous);
     }
     Ok(OffsetDelay { offset: NtpDuration::from_bits(offset), delay: NtpDuration::from_bits(delay) })
@@ -96,6 +105,10 @@ mod tests {
         let offset = (i128::from(a) + i128::from(b)).div_euclid(2);
         let delay = i128::from(c) - i128::from(d);
         if delay > i128::from(i64::MAX) || delay < i128::from(i64::MIN) {
+            return None;
+        }
+        // θ's two halves must describe one exchange: (T2 − T1) − (T3 − T4) is δ.
+        if i128::from(a) - i128::from(b) != delay {
             return None;
         }
         Some((offset, delay))
@@ -150,6 +163,76 @@ mod tests {
         assert_eq!(r.delay, NtpDuration::ZERO);
         let r = offset_delay(t(half - 1), t(0), t(0), t(half - 1)).unwrap();
         assert_eq!(r.offset, NtpDuration::from_bits(-((half - 1) as i64)));
+    }
+
+    /// O-8: a true offset of 2³¹ s − 0.25 s with 0.4 s of delay each way: T2 − T1 wraps
+    /// past the half era while T3 − T4 does not. Reported as ambiguous, not as −0.25 s;
+    /// the same offset with no delay, or 0.25 s further from the edge, is exact.
+    #[test]
+    fn o8_offset_straddling_the_half_era_is_ambiguous() {
+        let half = 1i128 << 63;
+        let at = |ns: i128| NtpTimestamp::from_bits((ns * (1i128 << 32) / 1_000_000_000) as u64);
+        let ns = |bits: i128| bits * 1_000_000_000 / (1i128 << 32);
+        let cases = [
+            (ns(half) - 250_000_000, 400_000_000, true),
+            (-(ns(half) - 250_000_000), 400_000_000, true),
+            (ns(half) - 250_000_000, 0, false),
+            (ns(half) - 500_000_000, 200_000_000, false),
+            (ns(half) - 100_000_000, 100_000_000, true),
+        ];
+        for (theta, each_way, ambiguous) in cases {
+            let t1 = (0x1234_5678_9abc_def0_i128 * 1_000_000_000) >> 32;
+            let (t2, t4) = (t1 + each_way + theta, t1 + 2 * each_way);
+            let r = offset_delay(at(t1), at(t2), at(t2), at(t4));
+            if ambiguous {
+                assert_eq!(r, Err(Ambiguous), "θ = {theta} ns, {each_way} ns each way");
+            } else {
+                let r = r.unwrap();
+                assert!((r.offset.to_nanos() as i128 - theta).abs() <= 1, "{r:?} vs {theta}");
+            }
+        }
+    }
+
+    /// O-8 on a grid: offsets within 1 s of ±2³¹ s × delays 0…2 s, every result either
+    /// the i128 reference or ambiguous exactly when the reference says so.
+    #[test]
+    fn o8_half_era_straddle_grid_matches_i128_reference() {
+        let half = 1u64 << 63;
+        let s = 1u64 << 32;
+        let (mut checked, mut ambiguous) = (0, 0);
+        for t1 in [0u64, 0x8000_0000_0000_0000, 0xffff_ffff_0000_0000, 0x1234_5678_9abc_def0] {
+            for theta in (0..=16).map(|k| half.wrapping_sub(s).wrapping_add(k * s / 8)) {
+                for sign in [false, true] {
+                    let theta = if sign { theta.wrapping_neg() } else { theta };
+                    for out in (0..=8).map(|k| k * s / 8) {
+                        for back in (0..=8).map(|k| k * s / 8) {
+                            let t2 = t1.wrapping_add(out).wrapping_add(theta);
+                            let t3 = t2.wrapping_add(s / 1000);
+                            let t4 = t1.wrapping_add(out).wrapping_add(s / 1000).wrapping_add(back);
+                            let t = [t1, t2, t3, t4];
+                            let got = offset_delay(
+                                NtpTimestamp::from_bits(t1),
+                                NtpTimestamp::from_bits(t2),
+                                NtpTimestamp::from_bits(t3),
+                                NtpTimestamp::from_bits(t4),
+                            );
+                            match (got, reference(t)) {
+                                (Ok(r), Some((o, d))) => {
+                                    assert_eq!(i128::from(r.offset.to_bits()), o, "{t:x?}");
+                                    assert_eq!(i128::from(r.delay.to_bits()), d, "{t:x?}");
+                                }
+                                (Err(Ambiguous), None) => ambiguous += 1,
+                                other => panic!("{t:x?}: {other:?}"),
+                            }
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 4 * 17 * 2 * 81);
+        // Both outcomes occur, so the grid really crosses the edge.
+        assert!(ambiguous > 1000 && ambiguous < checked - 1000, "{ambiguous} of {checked}");
     }
 
     /// O-3: T4 < T1 gives a negative raw delay; T3 < T2 a larger one. Both are exact here;
