@@ -177,3 +177,26 @@ fn keys_are_exported_with_the_rfc_context() {
     assert_eq!(format!("{keys:?}"), "NtsKeys { aead: 15, len: 32, .. }");
     assert!(export_keys(&mut r, 99).is_none());
 }
+
+/// N-7: an AEAD record with an empty body means the server supports none of the
+/// algorithms offered (RFC 8915 §4.1.5): `NoCommonAead`, not a length error, even when
+/// the server sends no cookies with it; an odd-length body is still `BadRecordLength`.
+#[test]
+fn n7_empty_aead_record_means_no_common_algorithm() {
+    let np = record(CRITICAL | NEXT_PROTOCOL, &[0, 0]);
+    let empty = record(CRITICAL | AEAD_ALGORITHM, &[]);
+    let cookie = record(NEW_COOKIE, &[7; 64]);
+    let with_cookie = [&np[..], &empty, &cookie, &eom()].concat();
+    assert_eq!(KeResponse::decode(&with_cookie).map(|r| r.1), Err(KeError::NoCommonAead));
+    let bare = [&np[..], &empty, &eom()].concat();
+    assert_eq!(KeResponse::decode(&bare).map(|r| r.1), Err(KeError::NoCommonAead));
+    assert_eq!(
+        KeError::NoCommonAead.to_string(),
+        "the server supports none of the AEAD algorithms offered (empty AEAD record)"
+    );
+    let odd = [&np[..], &record(CRITICAL | AEAD_ALGORITHM, &[0]), &cookie, &eom()].concat();
+    assert_eq!(
+        KeResponse::decode(&odd).map(|r| r.1),
+        Err(KeError::BadRecordLength { record_type: AEAD_ALGORITHM, len: 1 })
+    );
+}

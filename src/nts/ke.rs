@@ -91,6 +91,9 @@ pub enum KeError {
     NoNtpv4,
     /// No AEAD record, or one naming an algorithm the client did not offer.
     UnsupportedAead,
+    /// An AEAD record with an empty body: the server supports none of the algorithms
+    /// the client offered (RFC 8915 §4.1.5). Offer others, or use another server.
+    NoCommonAead,
     /// No cookie in the response.
     NoCookies,
     /// A cookie longer than [`MAX_COOKIE_LEN`] (catalogue N-5).
@@ -118,6 +121,9 @@ impl fmt::Display for KeError {
             Self::DuplicateRecord(t) => write!(f, "NTS-KE record type {t} appears twice"),
             Self::NoNtpv4 => f.write_str("the server did not agree on NTPv4 as the next protocol"),
             Self::UnsupportedAead => f.write_str("the server chose no AEAD algorithm the client offered"),
+            Self::NoCommonAead => {
+                f.write_str("the server supports none of the AEAD algorithms offered (empty AEAD record)")
+            }
             Self::NoCookies => f.write_str("the NTS-KE response carries no cookie"),
             Self::CookieTooLarge { len } => write!(f, "NTS cookie of {len} bytes exceeds {MAX_COOKIE_LEN}"),
             Self::BadServerName => f.write_str("NTS-KE server name is not printable ASCII"),
@@ -261,7 +267,12 @@ impl KeResponse {
                     if aead.is_some() {
                         return Err(KeError::DuplicateRecord(record_type));
                     }
-                    aead = Some(be16(body).filter(|_| len == 2).ok_or(bad_len)?);
+                    // Empty: the server supports none of those offered (§4.1.5).
+                    aead = Some(if len == 0 {
+                        None
+                    } else {
+                        Some(be16(body).filter(|_| len == 2).ok_or(bad_len)?)
+                    });
                 }
                 NEW_COOKIE => {
                     if usize::from(len) > MAX_COOKIE_LEN {
@@ -303,7 +314,8 @@ impl KeResponse {
             return Err(KeError::NoNtpv4);
         }
         match aead {
-            Some(id) if aead_offered.contains(&id) => response.aead = id,
+            Some(Some(id)) if aead_offered.contains(&id) => response.aead = id,
+            Some(None) => return Err(KeError::NoCommonAead),
             _ => return Err(KeError::UnsupportedAead),
         }
         if response.cookies.is_empty() {
