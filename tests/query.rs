@@ -393,3 +393,35 @@ fn default_server_state_is_refused_by_the_client() {
     respond(&req, &ServerState::default(), t, t, &mut out).unwrap();
     assert_eq!(pending.process(server(), &out, t, &Default::default()), Err(Reject::Unsynchronized));
 }
+
+/// P-1: a symmetric active (mode 1) request is refused, not answered in mode 2: the
+/// responder keeps no peer associations (RFC 5905 §9.2 would create one; RFC 8633
+/// advises against unauthenticated ephemeral peers). Nothing is written, for any
+/// version, with or without a MAC-sized trailer, and the kiss-o'-death path refuses it
+/// too; the same bytes with mode 3 are answered.
+#[test]
+fn p1_symmetric_active_is_refused() {
+    let now = NtpTimestamp::from_bits(EPOCH);
+    for version in [Version::V1, Version::V2, Version::V3, Version::V4] {
+        let mut req = request(version, 6);
+        req[0] = (req[0] & !7) | 1;
+        let mut out = [0x77u8; 48];
+        assert_eq!(
+            respond(&req, &state(), now, now, &mut out),
+            Err(ServerError::NotAClientRequest(Mode::SymmetricActive))
+        );
+        assert_eq!(
+            respond_kiss(&req, KissCode::Rate, &mut out),
+            Err(ServerError::NotAClientRequest(Mode::SymmetricActive))
+        );
+        assert_eq!(out, [0x77u8; 48], "nothing is written");
+        let mut with_mac = req.to_vec();
+        with_mac.extend_from_slice(&[0, 0, 0, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]);
+        assert_eq!(
+            respond(&with_mac, &state(), now, now, &mut out),
+            Err(ServerError::NotAClientRequest(Mode::SymmetricActive))
+        );
+        req[0] = (req[0] & !7) | 3;
+        assert_eq!(respond(&req, &state(), now, now, &mut out), Ok(48));
+    }
+}

@@ -57,8 +57,13 @@ impl Default for ServerState {
 pub enum ServerError {
     /// The datagram is not a well-formed NTP packet (too short, bad version, …).
     Parse(ParseError),
-    /// Only client (mode 3) requests are answered; others are dropped silently
-    /// (RFC 5905 §9.2: no reply to modes 4–7; symmetric modes are not served).
+    /// Only client (mode 3) requests are answered; others are dropped silently.
+    /// RFC 5905 §9.2 answers no mode 4–7 packet. A symmetric active (mode 1) packet
+    /// from an unknown peer would, by RFC 5905 §9.2, create a passive association:
+    /// per-peer state this stateless responder does not keep, and the kind of
+    /// unauthenticated ephemeral association that RFC 8633 (NTP best current practice)
+    /// advises against and that ntpd's `nopeer` restriction refuses. RFC 4330 §6 allows a
+    /// mode-2 answer, but a symmetric peer that needs one can poll us in client mode.
     NotAClientRequest(Mode),
     /// The output buffer is too small.
     Emit(EmitError),
@@ -97,7 +102,9 @@ fn parse_request(request: &[u8], out: &[u8]) -> Result<Packet, ServerError> {
 /// verbatim into the origin field (the client's nonce), carries `t2` and `t3` as the
 /// receive and transmit timestamps, and fills the rest from `state`. Extension fields
 /// in the request are ignored (RFC 7822: unknown fields SHOULD be ignored). On error
-/// nothing is written.
+/// nothing is written. Only mode-3 (client) requests are answered: symmetric active
+/// (mode 1) and every other mode are [`ServerError::NotAClientRequest`] (why: see
+/// that variant).
 ///
 /// ```
 /// use ntpkit::server::{ServerState, respond};
