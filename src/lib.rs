@@ -106,6 +106,7 @@
 //! | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
 //! | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop |
 //! | [`error`] | [`ParseError`], [`ExtensionFieldError`], [`EmitError`] |
+//! | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
 //!
 //! In an exchange (RFC 5905 §8) the client's wall clock gives T1 (request sent) and T4
 //! (reply received); the server's gives T2 (request received) and T3 (reply sent):
@@ -152,6 +153,8 @@
 extern crate std;
 
 pub mod auth;
+#[doc = include_str!("catalogue.md")]
+pub mod catalogue {}
 pub mod client;
 pub mod error;
 pub mod math;

@@ -299,7 +299,8 @@ impl ClientDriver {
         match self.socket.recv_from(buf) {
             Ok((len, from)) => {
                 let t4 = self.clock.now();
-                let from = SocketAddr::new(from.ip().to_canonical(), from.port());
+                // Passed as received: the client's `same_server` maps `::ffff:a.b.c.d`
+                // back to IPv4 and keeps a link-local address's scope ID.
                 let now = self.now();
                 let _ = client.handle_response_with(now, from, buf.get(..len).unwrap_or_default(), t4, auth);
                 Ok(true)

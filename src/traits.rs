@@ -35,7 +35,12 @@ pub trait ClockControl {
     /// The clock driver's error.
     type Error;
 
-    /// Steps the clock by `offset` (positive: forward) at once.
+    /// Steps the clock by `offset` (positive: forward) at once. The offset is
+    /// era-less: beyond ±2³¹ s it aliases by a multiple of 2³² s (see
+    /// [`SyncResult::offset`](crate::client::SyncResult::offset)), which is right for a
+    /// clock kept as an [`NtpTimestamp`]; a clock kept in Unix
+    /// seconds that may boot far from the truth should set itself to
+    /// [`SystemUpdate::corrected_unix`](crate::client::SystemUpdate::corrected_unix).
     fn step(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error>;
 
     /// Starts correcting an offset of `offset` gradually (e.g. `adjtime`), replacing any

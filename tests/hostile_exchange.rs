@@ -1,5 +1,5 @@
 //! The one-exchange rows of the hostile-input catalogue
-//! (`../shared/design/PROTOCOL-CHECKS.md`): B (binding the reply to the request),
+//! (`src/catalogue.md`, published as `ntpkit::catalogue`): B (binding the reply to the request),
 //! K (kiss-o'-death), H (header sanity), O (offset/delay/step), T (era) and Q (request
 //! building). Every rejection asserts the exact `Reject`, that the pending request is
 //! unchanged, and that the genuine reply is still accepted afterwards (CVE-2016-9042).
@@ -672,5 +672,90 @@ fn framing_errors_pass_through() {
     let mut v5 = bytes;
     v5[0] = 0x2C;
     c.rejects_bytes(&v5, server(), Reject::Parse(ParseError::UnsupportedVersion(5)), &cfg);
+    c.accepts_genuine();
+}
+
+/// B-13: a dual-stack socket reports an IPv4 server as `[::ffff:a.b.c.d]`: the same
+/// server (RFC 4330 §5 compares addresses, and RFC 4291 §2.5.5.2 maps them), so the reply
+/// is accepted. The mapped form of another address, or another port, is still
+/// `UnexpectedSource`.
+#[test]
+fn b13_ipv4_mapped_source_is_the_same_server() {
+    let mut c = case();
+    let bytes = c.genuine.to_bytes();
+    for from in ["[::ffff:127.0.0.2]:123", "[::ffff:127.0.0.1]:124", "[::127.0.0.1]:123"] {
+        c.rejects_bytes(
+            &bytes,
+            from.parse().unwrap(),
+            Reject::UnexpectedSource,
+            &ValidationConfig::default(),
+        );
+    }
+    let (t4, cfg) = (c.t4, ValidationConfig::default());
+    let r = c.process(&bytes, "[::ffff:127.0.0.1]:123".parse().unwrap(), t4, &cfg);
+    assert!(matches!(r, Ok(Reply::Sample(s)) if s.offset_nanos() == 250_000_000), "{r:?}");
+}
+
+/// Builds the genuine case for an IPv6 server.
+fn case_at(server: SocketAddr) -> (PendingRequest, [u8; 48], NtpTimestamp) {
+    let c = case();
+    let mut rng = || NONCE;
+    let mut buf = [0u8; 48];
+    let (_, pending) = ClientRequest::new().build(server, t1(), &mut rng, &mut buf).unwrap();
+    (pending, c.genuine.to_bytes(), c.t4)
+}
+
+/// B-14: the flow label is not part of an IPv6 address (RFC 6437): a reply whose source
+/// carries one is from the same server.
+#[test]
+fn b14_ipv6_flow_label_is_ignored() {
+    use core::net::SocketAddrV6;
+    let ip = "2001:db8::123".parse().unwrap();
+    let (mut pending, bytes, t4) = case_at(SocketAddr::V6(SocketAddrV6::new(ip, 123, 0, 0)));
+    let cfg = ValidationConfig::default();
+    let other = SocketAddr::V6(SocketAddrV6::new("2001:db8::124".parse().unwrap(), 123, 0x12345, 0));
+    assert_eq!(pending.process(other, &bytes, t4, &cfg), Err(Reject::UnexpectedSource));
+    assert!(!pending.is_answered());
+    let labelled = SocketAddr::V6(SocketAddrV6::new(ip, 123, 0x12345, 0));
+    assert!(matches!(pending.process(labelled, &bytes, t4, &cfg), Ok(Reply::Sample(_))));
+}
+
+/// B-15: for a link-local IPv6 address the scope ID is part of the address (RFC 4007
+/// §6): `fe80::1%3` is not `fe80::1%2`, and a reply from the other zone is
+/// `UnexpectedSource` with the request unchanged; the right zone is accepted.
+#[test]
+fn b15_link_local_scope_id_is_part_of_the_address() {
+    use core::net::SocketAddrV6;
+    let ip = "fe80::1".parse().unwrap();
+    let at = |scope| SocketAddr::V6(SocketAddrV6::new(ip, 123, 0, scope));
+    let (mut pending, bytes, t4) = case_at(at(2));
+    let cfg = ValidationConfig::default();
+    for wrong in [at(3), at(0)] {
+        let before = snapshot(&pending);
+        assert_eq!(pending.process(wrong, &bytes, t4, &cfg), Err(Reject::UnexpectedSource));
+        assert_eq!(snapshot(&pending), before);
+    }
+    let flow = SocketAddr::V6(SocketAddrV6::new(ip, 123, 77, 2));
+    assert!(matches!(pending.process(flow, &bytes, t4, &cfg), Ok(Reply::Sample(_))));
+}
+
+/// O-8: a true offset of 2³¹ s − 0.25 s with 0.4 s of delay each way. T2 − T1 wraps
+/// past half the era while T3 − T4 does not (RFC 5905 §6), which a naive sum reports as
+/// −0.25 s: `OffsetAmbiguous` instead, the request unchanged, the genuine reply still
+/// accepted.
+#[test]
+fn o8_offset_straddling_half_an_era_is_ambiguous() {
+    let mut c = case();
+    let theta = NtpDuration::MAX.saturating_sub(ms(250)); // 2^31 s − 0.25 s (less one unit)
+    let p = c.with(|p| {
+        p.receive_timestamp = t1() + ms(400) + theta;
+        p.transmit_timestamp = p.receive_timestamp;
+        p.reference_timestamp = NtpTimestamp::ZERO;
+    });
+    let t4 = t1() + ms(800);
+    let before = snapshot(&c.pending);
+    let r = c.pending.process(server(), &p.to_bytes(), t4, &ValidationConfig::default());
+    assert_eq!(r, Err(Reject::OffsetAmbiguous));
+    assert_eq!(snapshot(&c.pending), before);
     c.accepts_genuine();
 }

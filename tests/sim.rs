@@ -854,3 +854,241 @@ fn requests_advertise_the_current_poll() {
         assert_eq!(buf[2], expected);
     }
 }
+
+// ---------------------------------------------------------------- addresses and IDs
+
+/// B-13, B-14, B-15 in the client: the IPv4-mapped form of a configured IPv4 server, or
+/// an IPv6 server with a flow label, is a `Duplicate`; link-local addresses in two zones
+/// are two servers. A reply from the mapped source is the configured server's.
+#[test]
+fn b13_b14_b15_client_compares_servers_by_address_and_port() {
+    use core::net::SocketAddrV6;
+    use ntpkit::client::ClientError;
+    let t0 = Instant::from_nanos(0);
+    let mut client: Client<4> = Client::new(ClientConfig::default());
+    let mut rng = Rng(11);
+    let v4: SocketAddr = "192.0.2.1:123".parse().unwrap();
+    client.add_server(t0, v4, fast(), &mut rng).unwrap();
+    let mapped: SocketAddr = "[::ffff:192.0.2.1]:123".parse().unwrap();
+    assert_eq!(client.add_server(t0, mapped, fast(), &mut rng), Err(ClientError::Duplicate));
+    let ll = |scope, flow| SocketAddr::V6(SocketAddrV6::new("fe80::1".parse().unwrap(), 123, flow, scope));
+    let zone2 = client.add_server(t0, ll(2, 0), fast(), &mut rng).unwrap();
+    let zone3 = client.add_server(t0, ll(3, 0), fast(), &mut rng).unwrap();
+    assert_ne!(zone2, zone3);
+    assert_eq!(client.add_server(t0, ll(2, 0xbeef), fast(), &mut rng), Err(ClientError::Duplicate));
+
+    // Poll everything; answer the IPv4 server from its mapped address and the zone-3
+    // server from zone 3 with a flow label; zone 2's request is answered from zone 3.
+    let t = Instant::from_nanos(3 * SEC as u64);
+    client.handle_timeout(t);
+    let mut buf = [0u8; 48];
+    let mut requests = Vec::new();
+    let t1 = NtpTimestamp::from_parts(0xeeac_e73b, 0);
+    while let Some(tx) = client.poll_transmit(t, t1, &mut rng, &mut buf).unwrap() {
+        requests.push((tx.server, buf));
+    }
+    assert_eq!(requests.len(), 3);
+    let t4 = NtpTimestamp::from_parts(0xeeac_e73b, 1 << 21);
+    let reply_of = |id: ServerId| reply_to(&requests.iter().find(|(s, _)| *s == id).unwrap().1, t1);
+    let before = snapshot(&client);
+    assert_eq!(client.handle_response(t, ll(3, 0), &reply_of(zone2), t4), Err(Reject::OriginMismatch));
+    assert_eq!(snapshot(&client), before, "a reply from the wrong zone changed the client");
+    client.handle_response(t, mapped, &reply_of(ServerId(0)), t4).unwrap();
+    client.handle_response(t, ll(3, 0x1234), &reply_of(zone3), t4).unwrap();
+    let samples: Vec<ServerId> = std::iter::from_fn(|| client.poll_event())
+        .filter_map(|e| match e {
+            Event::Sample { server, .. } => Some(server),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(samples, vec![ServerId(0), zone3]);
+}
+
+/// `ServerId` names exactly one slot. `Client<256>` gives its 256 servers the IDs
+/// 0…255 and refuses a 257th as `Full`; a `Client<257>` does not compile (a doc test
+/// on `Client::new` proves it).
+#[test]
+fn q7_server_ids_identify_one_server() {
+    use ntpkit::client::ClientError;
+    let mut client: Box<Client<256>> = Box::new(Client::new(ClientConfig::default()));
+    let mut rng = Rng(3);
+    let t0 = Instant::from_nanos(0);
+    for i in 0..256u32 {
+        let addr = SocketAddr::from(([10, 1, (i >> 8) as u8, i as u8], 123));
+        assert_eq!(client.add_server(t0, addr, fast(), &mut rng), Ok(ServerId(i as u8)));
+    }
+    let extra = SocketAddr::from(([10, 2, 0, 0], 123));
+    assert_eq!(client.add_server(t0, extra, fast(), &mut rng), Err(ClientError::Full));
+    assert_eq!(client.servers().count(), 256);
+    let stats = client.server_stats(ServerId(255), t0).unwrap();
+    assert_eq!(stats.addr, SocketAddr::from(([10, 1, 0, 255], 123)));
+    assert!(client.remove_server(ServerId(255)));
+    assert_eq!(client.add_server(t0, extra, fast(), &mut rng), Ok(ServerId(255)));
+}
+
+// ---------------------------------------------------------------- availability
+
+/// Servers 0..n, the listed ones silent (dead), client 250 ms behind.
+fn availability_sim<const N: usize>(dead: &[usize], iburst: bool) -> Sim<N> {
+    let servers: Vec<SimServer> = (0..N)
+        .map(|i| SimServer {
+            behaviour: if dead.contains(&i) { Behaviour::Silent } else { Behaviour::Normal },
+            ..SimServer::new(i as u8, 0)
+        })
+        .collect();
+    let config = ServerConfig { iburst, ..ServerConfig::default() };
+    Sim::new(servers, ClientConfig::default(), config, -250 * MS)
+}
+
+/// Runs until the first update (at most `limit` ns): its time, or `None`.
+fn first_update<const N: usize>(sim: &mut Sim<N>, limit: i64) -> Option<i64> {
+    while sim.updates.is_empty() && sim.now < limit {
+        sim.run_for(SEC);
+    }
+    sim.updates.first().map(|(t, _)| *t)
+}
+
+/// The first update steps by the true 250 ms, and the clock stays right after.
+fn assert_keeps_time<const N: usize>(sim: &mut Sim<N>, alive: &[usize]) {
+    let first = &sim.updates[0].1;
+    assert!(
+        matches!(first.decision, Decision::Step(d) if (d.to_nanos() - 250 * MS).abs() < 5 * MS),
+        "{:?}",
+        first.decision
+    );
+    sim.run_for(3600 * SEC);
+    assert!(sim.updates.len() > 5, "{} updates in an hour", sim.updates.len());
+    let last = sim.last_update();
+    assert!(last.selected.iter().all(|s| alive.contains(&usize::from(s.0))), "{:?}", last.selected);
+    assert!((last.offset.to_nanos() - sim.true_offset()).abs() < 5 * MS);
+    assert!(sim.client_offset.abs() < 5 * MS, "clock {} ns off", sim.client_offset);
+}
+
+/// S-1: every server alive (1 to 4 servers): an update within the initial burst.
+#[test]
+fn s1_all_alive_update_within_the_burst() {
+    let mut s1: Sim<1> = availability_sim(&[], true);
+    let mut s2: Sim<2> = availability_sim(&[], true);
+    let mut s4: Sim<4> = availability_sim(&[], true);
+    assert!(first_update(&mut s1, 60 * SEC).unwrap() < 12 * SEC);
+    assert!(first_update(&mut s2, 60 * SEC).unwrap() < 12 * SEC);
+    assert!(first_update(&mut s4, 60 * SEC).unwrap() < 12 * SEC);
+    assert_keeps_time(&mut s1, &[0]);
+    assert_keeps_time(&mut s2, &[0, 1]);
+    assert_keeps_time(&mut s4, &[0, 1, 2, 3]);
+}
+
+/// S-2: one of two servers never answers. Once its initial burst has timed out it no
+/// longer counts, and the other server alone keeps the clock (ntpd `minsane 1`, chrony
+/// `minsources 1`; RFC 5905 §11.2.1 counts the majority among candidates).
+#[test]
+fn s2_one_of_two_dead_still_keeps_time() {
+    let mut sim: Sim<2> = availability_sim(&[1], true);
+    let at = first_update(&mut sim, 120 * SEC).expect("no update with one of two servers dead");
+    assert!(at < 15 * SEC, "first update after {at} ns");
+    assert_keeps_time(&mut sim, &[0]);
+    let stats = sim.client.server_stats(ServerId(1), Instant::from_nanos(sim.now as u64)).unwrap();
+    assert_eq!(stats.reach, 0);
+}
+
+/// S-3: two of four dead: the two alive servers are a majority of those that count.
+#[test]
+fn s3_two_of_four_dead_still_keeps_time() {
+    let mut sim: Sim<4> = availability_sim(&[0, 2], true);
+    let at = first_update(&mut sim, 120 * SEC).expect("no update with two of four dead");
+    assert!(at < 15 * SEC, "first update after {at} ns");
+    assert_keeps_time(&mut sim, &[1, 3]);
+}
+
+/// S-4: three of four dead: the survivor keeps the clock once the others' bursts are
+/// over.
+#[test]
+fn s4_three_of_four_dead_still_keeps_time() {
+    let mut sim: Sim<4> = availability_sim(&[0, 1, 3], true);
+    let at = first_update(&mut sim, 120 * SEC).expect("no update with three of four dead");
+    assert!(at < 15 * SEC, "first update after {at} ns");
+    assert_keeps_time(&mut sim, &[2]);
+}
+
+/// S-5: a liar (+5 s) that answers long before the others never steps the clock alone:
+/// with two servers nothing is decided at all (no majority can say who is right), and
+/// with three the first update follows the two honest servers.
+#[test]
+fn s5_liar_that_answers_first_cannot_step_alone() {
+    let liar_first = |i: u8| {
+        let mut s = SimServer::new(i, 0);
+        if i == 0 {
+            s.offset = 5 * SEC;
+            (s.out_delay, s.back_delay, s.jitter) = (MS, MS, 0);
+        } else {
+            (s.out_delay, s.back_delay) = (100 * MS, 100 * MS);
+        }
+        s
+    };
+    let mut two: Sim<2> = Sim::new(
+        (0..2).map(liar_first).collect(),
+        ClientConfig::default(),
+        ServerConfig::default(),
+        -250 * MS,
+    );
+    two.run_for(3600 * SEC);
+    let first_sample = |events: &[(i64, Event<2>)]| {
+        events.iter().find_map(|(_, e)| match e {
+            Event::Sample { server, .. } => Some(*server),
+            _ => None,
+        })
+    };
+    assert_eq!(first_sample(&two.events), Some(ServerId(0)), "the liar did not answer first");
+    assert!(two.updates.is_empty(), "{:?}", two.updates.first());
+    assert_eq!(two.client_offset, -250 * MS, "the clock was touched");
+    let mut three: Sim<3> = Sim::new(
+        (0..3).map(liar_first).collect(),
+        ClientConfig::default(),
+        ServerConfig::default(),
+        -250 * MS,
+    );
+    assert!(first_update(&mut three, 60 * SEC).is_some());
+    let first = three.events.iter().find_map(|(_, e)| match e {
+        Event::Sample { server, .. } => Some(*server),
+        _ => None,
+    });
+    assert_eq!(first, Some(ServerId(0)), "the liar did not answer first");
+    for (_, u) in &three.updates {
+        assert!(!u.selected.contains(&ServerId(0)), "the liar was selected: {u:?}");
+    }
+    assert_keeps_time(&mut three, &[1, 2]);
+}
+
+/// S-6: a liar among three servers that all answer alike is outvoted from the start.
+#[test]
+fn s6_liar_among_three_is_outvoted() {
+    let mut servers: Vec<SimServer> = (0..3).map(|i| SimServer::new(i, 0)).collect();
+    servers[1].offset = -2 * SEC;
+    let mut sim: Sim<3> = Sim::new(servers, ClientConfig::default(), ServerConfig::default(), -250 * MS);
+    assert!(first_update(&mut sim, 60 * SEC).is_some());
+    assert!(sim.updates.iter().all(|(_, u)| !u.selected.contains(&ServerId(1))));
+    assert_keeps_time(&mut sim, &[0, 2]);
+}
+
+/// Time to the first `Update` with default settings (poll 64 s to 1024 s), with and
+/// without iburst, for the README table: printed, and bounded so a regression fails.
+#[test]
+fn time_to_first_update() {
+    fn measure<const N: usize>(dead: &[usize], iburst: bool) -> i64 {
+        let mut sim: Sim<N> = availability_sim(dead, iburst);
+        first_update(&mut sim, 3600 * SEC).expect("no update within an hour")
+    }
+    let rows = [
+        ("1 server", measure::<1>(&[], true), measure::<1>(&[], false)),
+        ("2 servers, 1 dead", measure::<2>(&[1], true), measure::<2>(&[1], false)),
+        ("3 servers", measure::<3>(&[], true), measure::<3>(&[], false)),
+        ("4 servers", measure::<4>(&[], true), measure::<4>(&[], false)),
+    ];
+    println!("| servers | with iburst | without iburst |");
+    println!("|---|---|---|");
+    for (name, burst, plain) in rows {
+        println!("| {name} | {:.1} s | {:.1} s |", burst as f64 / 1e9, plain as f64 / 1e9);
+        assert!(burst < 15 * SEC, "{name}: {burst} ns with iburst");
+        assert!(plain < 1200 * SEC, "{name}: {plain} ns without iburst");
+    }
+}

@@ -19,17 +19,21 @@ PROFILES=${PROFILES:-release}
 BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts client4)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
-# Budgets in bytes for ntpkit_min at opt-level "s": the measurement of 2026-11-22 with
-# rustc 1.95 (+988 / +1,136 / +1,568 B) plus about 5 % for toolchain drift, kept as a
-# ratchet: lower them as the code shrinks, never raise them without a reason. Issue 6 asks for 700 B
+# Budgets in bytes for ntpkit_min at opt-level "s": the measurement of 2026-11-29 with
+# rustc 1.95 (+1,056 / +1,200 / +1,632 B) plus about 5 % for toolchain drift, kept as a
+# ratchet: lower them as the code shrinks, never raise them without a reason. Raised on
+# 2026-11-29 from 1,040 / 1,200 / 1,650 (measured +988 / +1,136 / +1,568 B on 2026-11-22)
+# for two RFC rules the reply check gained: a server is an address and port compared
+# as RFC 4330 §5 means it (IPv4-mapped, flow label, link-local zone), and offsets whose
+# halves straddle half an era are ambiguous (RFC 5905 §6). Issue 6 asks for 700 B
 # (thumbv7em) and 900 B (thumbv6m); the remaining gap is what the RFC checks cost that
 # the hand-written floor skips (kiss-code classification, era ambiguity, dispersion and
 # root distance), itemized in README.md.
 budget() {
     case $1 in
-    thumbv7em-none-eabihf) echo 1040 ;;
-    thumbv6m-none-eabi) echo 1200 ;;
-    riscv32imc-unknown-none-elf) echo 1650 ;;
+    thumbv7em-none-eabihf) echo 1110 ;;
+    thumbv6m-none-eabi) echo 1260 ;;
+    riscv32imc-unknown-none-elf) echo 1720 ;;
     *) echo 0 ;;
     esac
 }

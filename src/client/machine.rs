@@ -47,7 +47,8 @@ impl Instant {
     }
 }
 
-/// Index of a server in a [`Client`].
+/// Index of a server's slot in a [`Client`]: `0..N`, and `N` is at most 256, so each
+/// slot has its own ID.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ServerId(pub u8);
@@ -60,6 +61,10 @@ pub const MAX_POLL: i8 = 17;
 pub const BURST_LEN: u8 = 4;
 /// Spacing of burst exchanges.
 pub const BURST_SPACING: Duration = Duration::from_secs(2);
+/// Consecutive unanswered requests after which a server that has not answered within
+/// its last 8 polls stops counting towards [`ClientConfig::min_sources`]'s default
+/// majority: the length of the initial burst.
+pub const UNREACHABLE_AFTER: u8 = BURST_LEN;
 /// Events queued before the oldest is dropped.
 pub const EVENT_CAPACITY: usize = 8;
 
@@ -125,9 +130,15 @@ pub struct ClientConfig {
     /// How long DENY or RSTR silences a server (an unauthenticated KoD may be forged,
     /// so it is not forever): default 1 h.
     pub deny_hold: Duration,
-    /// Fewest servers that must offer a sample before any update: default 0, meaning a
-    /// majority of the configured servers, so that a falseticker that answers first
-    /// cannot set the clock alone. With one server configured, one suffices.
+    /// Fewest servers that must offer a sample before any update. Default 0: a majority
+    /// of the servers that *count*, which are the active servers (not denied) that
+    /// either answered one of their last 8 polls or have not yet missed
+    /// [`UNREACHABLE_AFTER`] requests in a row. At start-up every server counts, so a
+    /// falseticker that answers first cannot set the clock alone; a server that never
+    /// answers stops counting once its initial burst has timed out, so one dead server
+    /// of two does not deny time (RFC 5905 §11.2.1 counts the majority among
+    /// candidates; ntpd's `minsane` and chrony's `minsources` default to 1). A non-zero
+    /// value is an absolute floor (capped at the number of configured servers).
     pub min_sources: u8,
 }
 
@@ -155,6 +166,12 @@ pub enum Decision {
     /// fresh estimates, not increments to add up while a slew is in progress.
     Slew(NtpDuration),
     /// Step the clock by this offset; the client clears its filters, assuming it is done.
+    ///
+    /// The offset is era-less: beyond ±2³¹ s (a clock that booted at 1900 or 1970 while
+    /// the time is 2026 or later) it aliases by a multiple of 2³² s (see
+    /// [`SyncResult::offset`]). Right for a clock kept as an [`NtpTimestamp`]; a clock
+    /// kept in Unix seconds should be *set* to
+    /// [`SystemUpdate::corrected_unix`] instead.
     Step(NtpDuration),
     /// The offset is beyond the panic threshold: do not touch the clock; ask a human.
     Panic(NtpDuration),
@@ -162,7 +179,8 @@ pub enum Decision {
 
 impl Decision {
     /// Carries the decision out through `clock`: a step or a slew. A panic touches
-    /// nothing and returns `Ok(false)`; otherwise `Ok(true)`.
+    /// nothing and returns `Ok(false)`; otherwise `Ok(true)`. The step passes the
+    /// era-less offset on (see [`Decision::Step`]).
     pub fn apply<C: crate::traits::ClockControl>(&self, clock: &mut C) -> Result<bool, C::Error> {
         match *self {
             Self::Step(offset) => clock.step(offset).map(|()| true),
@@ -176,7 +194,9 @@ impl Decision {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SystemUpdate<const N: usize> {
-    /// Combined offset Θ: how far the servers' time is ahead of ours.
+    /// Combined offset Θ: how far the servers' time is ahead of ours. Era-less like
+    /// [`SyncResult::offset`]: beyond ±2³¹ s it aliases; to set a clock from scratch use
+    /// [`corrected_unix`](Self::corrected_unix).
     pub offset: NtpDuration,
     /// Uncertainty: the system peer's root distance.
     pub uncertainty: NtpDuration,
@@ -192,6 +212,23 @@ pub struct SystemUpdate<const N: usize> {
     pub reference_id: ReferenceId,
     /// What to do with the clock.
     pub decision: Decision,
+}
+
+impl<const N: usize> SystemUpdate<N> {
+    /// The servers' time when the local clock reads `now`: `now + offset`, modulo the
+    /// era, so right even when the offset aliases.
+    pub fn corrected_time(&self, now: NtpTimestamp) -> NtpTimestamp {
+        now.wrapping_add(self.offset)
+    }
+
+    /// [`corrected_time`](Self::corrected_time) as Unix time in the era nearest
+    /// `pivot_unix_seconds` (within ±68 years of it): what a device whose clock read
+    /// 1900, 1970 or 2000 at boot sets its clock to on a [`Decision::Step`]. Pass the
+    /// local clock's reading as `now` and a time known to be within 68 years of the
+    /// truth (the build date) as the pivot.
+    pub fn corrected_unix(&self, now: NtpTimestamp, pivot_unix_seconds: i64) -> crate::wire::UnixTime {
+        self.corrected_time(now).to_unix_near(pivot_unix_seconds)
+    }
 }
 
 /// Something the caller should know.
@@ -346,6 +383,8 @@ struct Peer {
     next_poll: Instant,
     burst: u8,
     good_streak: u8,
+    /// Requests that timed out since the last sample (saturating).
+    misses: u8,
     outstanding: Option<Outstanding>,
     filter: ClockFilter,
     last: Option<LastSample>,
@@ -356,6 +395,12 @@ struct Peer {
 impl Peer {
     fn interval(&self) -> Duration {
         if self.burst > 0 { BURST_SPACING } else { Duration::from_secs(1u64 << self.poll.clamp(0, 62)) }
+    }
+
+    /// Whether this peer counts towards the default majority (see
+    /// [`ClientConfig::min_sources`]).
+    fn counts(&self) -> bool {
+        self.state == PeerState::Active && (self.reach != 0 || self.misses < UNREACHABLE_AFTER)
     }
 
     /// When this peer next needs attention.
@@ -399,7 +444,16 @@ pub struct Client<const N: usize> {
 
 impl<const N: usize> Client<N> {
     /// A client with no servers.
+    ///
+    /// `N` is at most 256, so that every slot has its own [`ServerId`]; a larger `N`
+    /// does not compile:
+    ///
+    /// ```compile_fail
+    /// # use ntpkit::client::{Client, ClientConfig};
+    /// let client = Client::<257>::new(ClientConfig::default());
+    /// ```
     pub fn new(config: ClientConfig) -> Self {
+        const { assert!(N <= 256, "Client<N>: N must be at most 256 (ServerId is a u8)") };
         Self {
             config,
             peers: [const { None }; N],
@@ -418,7 +472,7 @@ impl<const N: usize> Client<N> {
         config: ServerConfig,
         nonces: &mut impl NonceSource,
     ) -> Result<ServerId, ClientError> {
-        if self.peers.iter().flatten().any(|p| p.addr == addr) {
+        if self.peers.iter().flatten().any(|p| crate::client::same_server(p.addr, addr)) {
             return Err(ClientError::Duplicate);
         }
         let Some((index, slot)) = self.peers.iter_mut().enumerate().find(|(_, p)| p.is_none()) else {
@@ -437,6 +491,7 @@ impl<const N: usize> Client<N> {
             next_poll: Instant(now.0.saturating_add(delay)),
             burst: if config.iburst { BURST_LEN } else { 0 },
             good_streak: 0,
+            misses: 0,
             outstanding: None,
             filter: ClockFilter::new(),
             last: None,
@@ -462,13 +517,19 @@ impl<const N: usize> Client<N> {
     }
 
     /// Expires timers: unanswered requests time out (the poll backs off) and denied
-    /// servers whose hold ended become active again. Never transmits.
+    /// servers whose hold ended become active again. When a server stops counting
+    /// towards the majority (see [`ClientConfig::min_sources`]), the others are
+    /// reconsidered at once, which can queue an [`Event::Update`]. Never transmits.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let mut dropped_out = false;
         for (index, slot) in self.peers.iter_mut().enumerate() {
             let Some(peer) = slot else { continue };
             if peer.outstanding.as_ref().is_some_and(|o| now >= o.deadline) {
+                let counted = peer.counts();
                 peer.outstanding = None;
                 peer.good_streak = 0;
+                peer.misses = peer.misses.saturating_add(1);
+                dropped_out |= counted && !peer.counts();
                 if peer.burst == 0 {
                     let (_, max) = peer.config.bounds();
                     peer.poll = peer.poll.saturating_add(1).min(max);
@@ -481,6 +542,9 @@ impl<const N: usize> Client<N> {
                     peer.next_poll = now;
                 }
             }
+        }
+        if dropped_out {
+            self.update(now);
         }
     }
 
@@ -589,12 +653,9 @@ impl<const N: usize> Client<N> {
                     .map_or(self.config.panic_threshold, |m| m.min(self.config.panic_threshold)),
             );
         }
-        let Some((index, peer)) = self
-            .peers
-            .iter_mut()
-            .enumerate()
-            .find_map(|(i, p)| p.as_mut().filter(|p| p.addr == source).map(|p| (i, p)))
-        else {
+        let Some((index, peer)) = self.peers.iter_mut().enumerate().find_map(|(i, p)| {
+            p.as_mut().filter(|p| crate::client::same_server(p.addr, source)).map(|p| (i, p))
+        }) else {
             return Err(Reject::UnexpectedSource);
         };
         let Some(outstanding) = peer.outstanding.as_mut() else {
@@ -616,6 +677,7 @@ impl<const N: usize> Client<N> {
         match reply {
             Reply::Sample(result) => {
                 peer.reach |= 1;
+                peer.misses = 0;
                 peer.good_streak = peer.good_streak.saturating_add(1);
                 let (_, max) = peer.config.bounds();
                 if peer.burst == 0 && peer.good_streak >= 8 && peer.poll_base < max {
@@ -754,12 +816,11 @@ impl<const N: usize> Client<N> {
                 prefer: peer.config.prefer,
             });
         }
-        let configured = self.peers.iter().flatten().count();
         let needed = match self.config.min_sources {
-            0 => (configured >> 1).saturating_add(1),
-            n => usize::from(n),
+            0 => (self.peers.iter().flatten().filter(|p| p.counts()).count() >> 1).saturating_add(1),
+            n => usize::from(n).min(self.peers.iter().flatten().count()),
         };
-        if candidates.len() < needed.min(configured).max(1) {
+        if candidates.is_empty() || candidates.len() < needed {
             return;
         }
         let Some((low, high)) = intersect(&candidates) else { return };

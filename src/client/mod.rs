@@ -7,15 +7,18 @@
 //! [`Reply::Sample`] carrying a [`SyncResult`], or a [`Reject`] naming the check that
 //! failed.
 
+mod addr;
 mod machine;
 mod mitigation;
 mod reply;
 mod request;
 mod server_auth;
 
+pub use addr::same_server;
 pub use machine::{
     BURST_LEN, BURST_SPACING, Client, ClientConfig, ClientError, Decision, EVENT_CAPACITY, Event, Instant,
     MAX_POLL, MIN_POLL, PeerState, ServerConfig, ServerId, ServerStats, SystemUpdate, Transmit,
+    UNREACHABLE_AFTER,
 };
 pub use mitigation::{FILTER_STAGES, PeerEstimate};
 pub use reply::{Reject, Reply, SyncResult, ValidationConfig};

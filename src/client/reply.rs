@@ -49,8 +49,9 @@ impl Default for ValidationConfig {
 /// Why a reply was not accepted. The [`PendingRequest`] is unchanged by every rejection,
 /// so the genuine reply that may follow is still accepted (CVE-2016-9042).
 ///
-/// Variants are listed in the order the checks run
-/// (`shared/design/PROTOCOL-CHECKS.md`, "Order of checks").
+/// Variants are listed in the order the checks run (the
+/// [catalogue's order of checks](crate::catalogue#order-of-checks-on-a-reply)); each
+/// hostile input that leads to one is a row of the [`catalogue`](crate::catalogue).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -239,6 +240,19 @@ pub struct SyncResult {
 impl SyncResult {
     /// Clock offset θ = ((T2 − T1) + (T3 − T4)) / 2 (RFC 5905 §8): how far the server's
     /// clock is ahead of ours.
+    ///
+    /// # When it aliases
+    ///
+    /// Timestamps carry no era (RFC 5905 §6), so θ is exact only while the true offset
+    /// is within ±2³¹ s (about ±68 years); beyond that it is off by a multiple of 2³² s
+    /// (about 136 years). A clock that boots at NTP 0 (1900) while the time is 2026
+    /// measures about −9.9 years, not +126. Adding θ to an [`NtpTimestamp`] is still
+    /// right (it wraps the same way), but adding it to Unix seconds or a calendar is
+    /// not. To *set* a clock, take the absolute time instead:
+    /// [`corrected_unix`](Self::corrected_unix) (or
+    /// [`SystemUpdate::corrected_unix`](crate::client::SystemUpdate::corrected_unix)
+    /// from a [`Client`](crate::client::Client)), which places it in the era nearest a
+    /// pivot such as the firmware's build date.
     pub const fn offset(&self) -> NtpDuration {
         self.offset
     }
@@ -282,9 +296,29 @@ impl SyncResult {
     }
 
     /// `now` corrected by the offset: the server's idea of the time when the local clock
-    /// reads `now`.
+    /// reads `now`. Right for any offset, even one that [aliases](Self::offset), since
+    /// both wrap modulo the era.
     pub fn corrected_time(&self, now: NtpTimestamp) -> NtpTimestamp {
         now.wrapping_add(self.offset)
+    }
+
+    /// [`corrected_time`](Self::corrected_time) as Unix time, in the era nearest
+    /// `pivot_unix_seconds` (within ±68 years of it; see [`NtpTimestamp::to_unix_near`]).
+    /// This is how a device whose clock means nothing at boot (1970, 2000, NTP 0) sets
+    /// it from the first sample: pass its clock's reading as `now` and, as the pivot, a
+    /// time it knows is within 68 years of the truth, such as its build date.
+    ///
+    /// ```
+    /// # use ntpkit::NtpTimestamp;
+    /// # fn sample() -> ntpkit::client::SyncResult { todo!() }
+    /// # fn rtc_now() -> NtpTimestamp { todo!() }
+    /// # if false {
+    /// const BUILD_DATE: i64 = 1_764_547_200; // 2025-12-01, Unix seconds
+    /// let now = sample().corrected_unix(rtc_now(), BUILD_DATE);
+    /// # }
+    /// ```
+    pub fn corrected_unix(&self, now: NtpTimestamp, pivot_unix_seconds: i64) -> crate::wire::UnixTime {
+        self.corrected_time(now).to_unix_near(pivot_unix_seconds)
     }
 
     /// Client send time T1.
@@ -376,8 +410,8 @@ const fn clamp_to_duration(bits: u64) -> NtpDuration {
 impl PendingRequest {
     /// Checks a datagram from `source`, received at `t4`, as the reply to this request.
     ///
-    /// The checks run in the order of `shared/design/PROTOCOL-CHECKS.md`: framing →
-    /// already answered → source address and port → origin == nonce (never zero) →
+    /// The checks run in the [catalogue's order](crate::catalogue#order-of-checks-on-a-reply):
+    /// framing → already answered → source address and port ([`same_server`](crate::client::same_server)) → origin == nonce (never zero) →
     /// mode 4 → version → kiss-o'-death (stratum 0) → LI ≠ 3, stratum ≤ 15 → T2, T3 ≠ 0
     /// → header root distance → reference time ≤ T3 → T3 − T2 sane → offset and delay →
     /// delay bound → full root distance → step bound.
@@ -479,7 +513,7 @@ impl PendingRequest {
         if self.answered {
             return Err(Reject::NotAwaitingResponse);
         }
-        if source != self.server {
+        if !crate::client::same_server(source, self.server) {
             return Err(Reject::UnexpectedSource);
         }
         verify(&view)?;
