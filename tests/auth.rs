@@ -1,6 +1,6 @@
 //! Symmetric-key MACs (RFC 5905 §7.3, RFC 8573): reference vectors for every key type,
 //! signed exchanges end to end, and the A rows of the hostile-input catalogue
-//! (`../shared/design/PROTOCOL-CHECKS.md`). Every rejection leaves the pending request
+//! (`src/catalogue.md`, published as `ntpkit::catalogue`). Every rejection leaves the pending request
 //! as it was, and the genuine reply is accepted afterwards.
 #![cfg(all(feature = "mac-aes-cmac", feature = "mac-md5", feature = "mac-sha1"))]
 

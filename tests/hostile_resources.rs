@@ -1,4 +1,4 @@
-//! The R rows of the hostile-input catalogue (`../shared/design/PROTOCOL-CHECKS.md`):
+//! The R rows of the hostile-input catalogue (`src/catalogue.md`, published as `ntpkit::catalogue`):
 //! transport and clock failures, and a flood of random datagrams. A counting global
 //! allocator proves validation allocates nothing.
 

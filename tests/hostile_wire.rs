@@ -1,5 +1,5 @@
 //! The F (framing) and E (extension field and MAC) rows of the hostile-input catalogue
-//! (`../shared/design/PROTOCOL-CHECKS.md`), one test per row, each asserting the exact
+//! (`src/catalogue.md`, published as `ntpkit::catalogue`), one test per row, each asserting the exact
 //! error. Parsing is a pure function of the bytes, so "state unchanged" is trivially
 //! true here; the state-machine rows come with the client.
 

@@ -2,7 +2,7 @@
 //! identifier, one cookie, placeholders to refill the jar and an authenticator; a reply
 //! is accepted only with the right identifier and an authenticator that verifies, and
 //! only then are its cookies kept. The N rows of the hostile-input catalogue
-//! (`../shared/design/PROTOCOL-CHECKS.md`) are here; every rejection leaves the pending
+//! (`src/catalogue.md`, published as `ntpkit::catalogue`) are here; every rejection leaves the pending
 //! request and the session as they were, and the genuine reply is accepted afterwards.
 //!
 //! The server side is written here from the RFC with the crate's public pieces
