@@ -7,8 +7,10 @@
 //! (`floor_copy_48`); for ntpkit next to other crates see `benches/compare/`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use ntpkit::client::{Client, ClientConfig, ClientRequest, Instant, ServerConfig, ValidationConfig};
+use ntpkit::client::{Client, ClientConfig, ServerConfig};
+use ntpkit::exchange::{ClientRequest, ValidationConfig};
 use ntpkit::server::{ServerState, respond};
+use ntpkit::time::Instant;
 use ntpkit::{
     ExtensionWriter, LeapIndicator, NtpDuration, NtpTimestamp, Packet, PacketView, Precision, ReferenceId,
     Stratum,
@@ -230,12 +232,20 @@ fn authenticated(c: &mut Criterion) {
                 counter = counter.wrapping_add(0x9e37_79b9_7f4a_7c15);
                 counter
             };
-            let r = builder.build_with_key(server, black_box(t1), &mut next, &key, &mut signed);
+            let r = builder.build_with(
+                server,
+                black_box(t1),
+                &mut next,
+                &mut signed,
+                &mut ntpkit::exchange::MacAuth(&key),
+            );
             assert!(r.is_ok());
             keep(r)
         })
     });
-    ClientRequest::new().build_with_key(server, t1, &mut fixed, &key, &mut signed).expect("signed");
+    ClientRequest::new()
+        .build_with(server, t1, &mut fixed, &mut signed, &mut ntpkit::exchange::MacAuth(&key))
+        .expect("signed");
     let mut mac_reply = [0u8; 68];
     let m = respond_with_key(&signed, &state, t2, t3, &key, &mut mac_reply).expect("signed reply");
     g.bench_function("mac_validate_reply", |b| {
@@ -243,11 +253,19 @@ fn authenticated(c: &mut Criterion) {
             || {
                 let mut buf = [0u8; 68];
                 ClientRequest::new()
-                    .build_with_key(server, t1, &mut fixed, &key, &mut buf)
+                    .build_with(server, t1, &mut fixed, &mut buf, &mut ntpkit::exchange::MacAuth(&key))
                     .expect("request")
                     .1
             },
-            |mut p| keep(p.process_with_key(server, black_box(&mac_reply[..m]), t4, &config, &key)),
+            |mut p| {
+                keep(p.process_with(
+                    server,
+                    black_box(&mac_reply[..m]),
+                    t4,
+                    &config,
+                    &mut ntpkit::exchange::MacAuth(&key),
+                ))
+            },
             BatchSize::SmallInput,
         )
     });
@@ -307,7 +325,7 @@ fn authenticated(c: &mut Criterion) {
         b.iter_batched(
             exchange,
             |(mut p, mut s, reply, n)| {
-                let r = p.process_nts(server, black_box(&reply[..n]), t4, &config, &mut s);
+                let r = p.process_with(server, black_box(&reply[..n]), t4, &config, &mut s);
                 assert!(r.is_ok());
                 keep(r)
             },

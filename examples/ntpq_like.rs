@@ -34,7 +34,7 @@ fn ms(nanos: i64) -> String {
     format!("{:.3}", nanos as f64 / 1e6)
 }
 
-fn print_table(client: &Client<MAX_SERVERS>, now: ntpkit::client::Instant) {
+fn print_table(client: &Client<MAX_SERVERS>, now: ntpkit::time::Instant) {
     println!("     remote              refid      st t when poll reach   delay   offset  jitter");
     println!("==================================================================================");
     for id in client.servers() {
@@ -110,7 +110,7 @@ fn main() -> ExitCode {
         }
     }
     let run_for = Duration::from_secs(seconds.unwrap_or(if fast { 600 } else { 90 }));
-    let mut last_print: Option<ntpkit::client::Instant> = None;
+    let mut last_print: Option<ntpkit::time::Instant> = None;
     let mut last_decision = None;
     let result = driver.run(&mut client, run_for, |client, event| {
         if let Event::Update(u) = event {

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ntpkit::client::{ClientRequest, Reject, Reply, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, Reject, Reply, ValidationConfig};
 use ntpkit::nts::{AesSivCmac256, NtsSession};
 use ntpkit::std_impls::StdNonces;
 use ntpkit::{MAX_PACKET_LEN, NtpTimestamp};
@@ -67,7 +67,7 @@ fn query_once(
         socket.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
         let Ok((n, from)) = socket.recv_from(&mut reply) else { continue };
         let t4 = now();
-        match pending.process_nts(from, &reply[..n], t4, &ValidationConfig::default(), session) {
+        match pending.process_with(from, &reply[..n], t4, &ValidationConfig::default(), session) {
             Ok(reply) => return Ok(reply),
             // Someone else's datagram or a forgery: keep waiting for the real reply.
             Err(Reject::NtsNak) => {
@@ -146,7 +146,7 @@ fn main() -> ExitCode {
                 signed_seconds(s.delay_nanos()).trim_start_matches('+'),
                 session.cookies()
             ),
-            Ok(Reply::KissOfDeath(code)) => {
+            Ok(Reply::KissOfDeath { code, .. }) => {
                 println!("{} authenticated kiss-o'-death {code}", exchange.ntp_addr);
                 ok = false;
             }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ntpkit::Version;
-use ntpkit::client::{ClientRequest, SyncResult};
+use ntpkit::exchange::{ClientRequest, SyncResult};
 use ntpkit::sntp::{QueryConfig, QueryError, query};
 use ntpkit::std_impls::{StdNonces, SystemClock, UdpTransport};
 

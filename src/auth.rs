@@ -19,17 +19,18 @@
 //! A reply is checked before any of its fields is trusted ([`verify`]): the digest
 //! comparison takes the same time wherever the first difference is, a 4-byte
 //! crypto-NAK never authenticates anything, and a request sent with a key accepts no
-//! reply without a valid MAC under that key. [`ClientRequest::build_with_key`] and
-//! [`PendingRequest::process_with_key`] are the client side;
-//! [`server::respond_with_key`] signs replies.
+//! reply without a valid MAC under that key. On the client side a key is an
+//! authentication value, [`MacAuth`]`(key)`, given to [`ClientRequest::build_with`] and
+//! [`PendingRequest::process_with`]; [`server::respond_with_key`] signs replies.
 //!
-//! [`ClientRequest::build_with_key`]: crate::client::ClientRequest::build_with_key
-//! [`PendingRequest::process_with_key`]: crate::client::PendingRequest::process_with_key
+//! [`MacAuth`]: crate::exchange::MacAuth
+//! [`ClientRequest::build_with`]: crate::exchange::ClientRequest::build_with
+//! [`PendingRequest::process_with`]: crate::exchange::PendingRequest::process_with
 //! [`server::respond_with_key`]: crate::server::respond_with_key
 
 use core::fmt;
 
-use crate::error::EmitError;
+use crate::wire::error::EmitError;
 use crate::wire::{HEADER_LEN, PacketView};
 
 /// The longest digest a [`MacKey`] may produce (SHA-1: 20 bytes).

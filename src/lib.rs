@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use core::net::SocketAddr;
-//! use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+//! use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
 //! use ntpkit::server::{ServerState, respond};
 //! use ntpkit::traits::NtpClock;
 //! use ntpkit::{LeapIndicator, NtpDuration, NtpTimestamp, Stratum};
@@ -91,22 +91,23 @@
 //!
 //! ## Architecture
 //!
-//! Layers depend one way (`wire` ← `math` ← `client`/`server` ← glue), and nothing
-//! below the glue reads time or touches the network:
+//! Floors that import only from below; nothing under the glue reads a clock or touches
+//! the network:
 //!
-//! | module | what it holds |
-//! |---|---|
-//! | [`wire`] | bytes ⇄ types: [`NtpTimestamp`], [`NtpShort`], [`UnixTime`], header fields, [`PacketView`], [`Packet`], RFC 7822 extension fields and MAC trailer |
-//! | [`math`] | integer arithmetic: [`NtpDuration`] (signed 32.32), exact nanosecond conversions |
-//! | [`client`] | one exchange: [`ClientRequest`](client::ClientRequest), [`PendingRequest::process`](client::PendingRequest::process) (validation in the documented order), [`SyncResult`](client::SyncResult) |
-//! | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key) |
-//! | [`nts`] | Network Time Security (RFC 8915): NTS-KE records and key export, the NTS extension fields, the [`NtsAead`](nts::NtsAead) trait, [`NtsSession`](nts::NtsSession) (keys, cookie jar, request protection, reply checks) |
-//! | [`auth`] | symmetric-key MACs (RFC 8573): the [`MacKey`](auth::MacKey) trait, [`verify`](auth::verify), [`append_mac`](auth::append_mac); key types behind the `mac-*` features |
-//! | [`traits`] | what callers implement for the helpers: wall and monotonic clocks, blocking and async transports |
-//! | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
-//! | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop |
-//! | [`error`] | [`ParseError`], [`ExtensionFieldError`], [`EmitError`] |
-//! | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
+//! | floor | module | what it holds |
+//! |---|---|---|
+//! | 1 | [`time`] | time quantities and exact integer arithmetic: [`NtpTimestamp`], [`NtpShort`], [`NtpDuration`], [`UnixTime`], [`CivilTime`], [`Instant`] |
+//! | 1 | [`math`] | the on-wire calculation ([`offset_delay`](math::offset_delay)), dispersion and [`root_distance`](math::root_distance) (RFC 5905 §8, §11.2.1), integer helpers for small targets |
+//! | 2 | [`wire`] | bytes ⇄ types: header fields, [`PacketView`], [`Packet`], RFC 7822 extension fields and MAC trailer, and their errors ([`ParseError`], [`ExtensionFieldError`], [`EmitError`]) |
+//! | 2 | [`traits`] | what callers implement: wall and monotonic clocks, nonce source, clock control, blocking and async transports |
+//! | 3 | [`auth`] | symmetric-key MACs (RFC 8573): the [`MacKey`](auth::MacKey) trait, [`verify`](auth::verify), [`append_mac`](auth::append_mac); key types behind the `mac-*` features |
+//! | 3 | [`nts`] | Network Time Security (RFC 8915): NTS-KE records and key export, the NTS extension fields, the [`NtsAead`](nts::NtsAead) trait, [`NtsSession`](nts::NtsSession) (keys, cookie jar, request protection, reply checks) |
+//! | 4 | [`exchange`] | one exchange: [`ClientRequest`](exchange::ClientRequest), [`PendingRequest::process_with`](exchange::PendingRequest::process_with) (validation in the documented order), [`SyncResult`](exchange::SyncResult), the [`Authentication`](exchange::Authentication) every authenticated call takes as a value |
+//! | 4 | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key) |
+//! | 5 | [`client`] | the multi-server [`Client`](client::Client): polling, filter, selection, clustering, combining, step/slew decisions |
+//! | 6 | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
+//! | 6 | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop and `ClientDriver` |
+//! | – | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
 //!
 //! In an exchange (RFC 5905 §8) the client's wall clock gives T1 (request sent) and T4
 //! (reply received); the server's gives T2 (request received) and T3 (reply sent):
@@ -156,13 +157,14 @@ pub mod auth;
 #[doc = include_str!("catalogue.md")]
 pub mod catalogue {}
 pub mod client;
-pub mod error;
+pub mod exchange;
 pub mod math;
 pub mod nts;
 pub mod server;
 pub mod sntp;
 #[cfg(feature = "std")]
 pub mod std_impls;
+pub mod time;
 pub mod traits;
 pub mod wire;
 
@@ -171,10 +173,9 @@ pub mod wire;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use error::{EmitError, ExtensionFieldError, ParseError};
-pub use math::NtpDuration;
+pub use time::{CivilTime, Instant, NtpDuration, NtpShort, NtpTimestamp, OutOfRange, UnixTime};
 pub use wire::{
-    CivilTime, ExtensionField, ExtensionFields, ExtensionWriter, HEADER_LEN, KissCode, LeapIndicator,
-    MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, Mac, Mode, NtpShort, NtpTimestamp, OutOfRange, Packet, PacketView,
-    Poll, Precision, ReferenceId, ReferenceKind, SourceName, Stratum, StratumClass, UnixTime, Version,
+    EmitError, ExtensionField, ExtensionFieldError, ExtensionFields, ExtensionWriter, HEADER_LEN, KissCode,
+    LeapIndicator, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, Mac, Mode, Packet, PacketView, ParseError, Poll,
+    Precision, ReferenceId, ReferenceKind, SourceName, Stratum, StratumClass, Version,
 };

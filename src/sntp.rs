@@ -11,9 +11,10 @@ use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use crate::client::{
-    ClientRequest, NonceSource, PendingRequest, Reject, Reply, RequestError, SyncResult, ValidationConfig,
+use crate::exchange::{
+    ClientRequest, PendingRequest, Reject, Reply, RequestError, SyncResult, ValidationConfig,
 };
+use crate::traits::NonceSource;
 use crate::traits::{AsyncNtpTransport, MonotonicClock, NtpClock, NtpTransport};
 use crate::wire::{KissCode, MAX_PACKET_LEN};
 
@@ -148,7 +149,7 @@ impl<'a> Query<'a> {
         let t4 = clock.now();
         match pending.process(source, datagram, t4, &self.config.validation) {
             Ok(Reply::Sample(sample)) => Step::Done(Ok(sample)),
-            Ok(Reply::KissOfDeath(code)) => Step::Done(Err(code)),
+            Ok(Reply::KissOfDeath { code, .. }) => Step::Done(Err(code)),
             Err(reject) => {
                 self.last_reject = Some(reject);
                 Step::Wait

@@ -7,8 +7,8 @@ use std::io;
 use std::net::UdpSocket;
 use std::time::{Instant, SystemTime};
 
+use crate::time::NtpTimestamp;
 use crate::traits::{MonotonicClock, NtpClock, NtpTransport};
-use crate::wire::NtpTimestamp;
 
 /// The operating system's clocks: [`SystemTime`] as the wall clock and [`Instant`] as
 /// the monotonic clock. Reading only; ntpkit never sets the clock.
@@ -91,7 +91,7 @@ impl NtpTransport for UdpTransport {
 /// Request nonces from keyed SipHash over a counter, keyed by the standard library's
 /// per-process random keys ([`std::hash::RandomState`], seeded from the operating
 /// system). Unpredictable to an off-path attacker without adding a dependency; for a
-/// cryptographic RNG implement [`NonceSource`](crate::client::NonceSource) over your own.
+/// cryptographic RNG implement [`NonceSource`](crate::traits::NonceSource) over your own.
 #[derive(Clone, Debug, Default)]
 pub struct StdNonces {
     keys: std::hash::RandomState,
@@ -105,7 +105,7 @@ impl StdNonces {
     }
 }
 
-impl crate::client::NonceSource for StdNonces {
+impl crate::traits::NonceSource for StdNonces {
     fn next_nonce(&mut self) -> u64 {
         use std::hash::BuildHasher;
         self.counter = self.counter.wrapping_add(1);
@@ -199,8 +199,8 @@ impl ClientDriver {
     }
 
     /// The client's monotonic time now.
-    pub fn now(&mut self) -> crate::client::Instant {
-        crate::client::Instant::from_duration(self.clock.elapsed().saturating_add(self.skipped))
+    pub fn now(&mut self) -> crate::time::Instant {
+        crate::time::Instant::from_duration(self.clock.elapsed().saturating_add(self.skipped))
     }
 
     /// Adds a server to `client`; refuses non-loopback addresses in fast-forward mode.
@@ -242,7 +242,7 @@ impl ClientDriver {
         duration: Duration,
         on_event: impl FnMut(&crate::client::Client<N>, crate::client::Event<N>),
     ) -> io::Result<()> {
-        self.run_with(client, duration, &mut crate::client::NoAuth, on_event)
+        self.run_with(client, duration, &mut crate::exchange::NoAuth, on_event)
     }
 
     /// [`run`](Self::run) with every server authenticated by `auth` (a MAC key, an NTS

@@ -9,7 +9,23 @@
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use crate::wire::NtpTimestamp;
+use crate::time::NtpTimestamp;
+
+/// Where request nonces come from: an unpredictable 64-bit value per request.
+///
+/// The transmit field of a request is echoed back as the reply's origin; a value an
+/// off-path attacker cannot guess is what makes spoofed replies fail (RFC 5905 §15,
+/// CVE-2015-8138). Use a cryptographic RNG. Any `FnMut() -> u64` is a source.
+pub trait NonceSource {
+    /// The next nonce.
+    fn next_nonce(&mut self) -> u64;
+}
+
+impl<F: FnMut() -> u64> NonceSource for F {
+    fn next_nonce(&mut self) -> u64 {
+        self()
+    }
+}
 
 /// Reads the wall clock as an NTP timestamp (T1 and T4). Reading cannot fail; a
 /// clock that is not set yet returns whatever it holds, and the exchange measures the
@@ -37,23 +53,23 @@ pub trait ClockControl {
 
     /// Steps the clock by `offset` (positive: forward) at once. The offset is
     /// era-less: beyond ±2³¹ s it aliases by a multiple of 2³² s (see
-    /// [`SyncResult::offset`](crate::client::SyncResult::offset)), which is right for a
+    /// [`SyncResult::offset`](crate::exchange::SyncResult::offset)), which is right for a
     /// clock kept as an [`NtpTimestamp`]; a clock kept in Unix
     /// seconds that may boot far from the truth should set itself to
     /// [`SystemUpdate::corrected_unix`](crate::client::SystemUpdate::corrected_unix).
-    fn step(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error>;
+    fn step(&mut self, offset: crate::time::NtpDuration) -> Result<(), Self::Error>;
 
     /// Starts correcting an offset of `offset` gradually (e.g. `adjtime`), replacing any
     /// correction in progress.
-    fn slew(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error>;
+    fn slew(&mut self, offset: crate::time::NtpDuration) -> Result<(), Self::Error>;
 }
 
 impl<T: ClockControl + ?Sized> ClockControl for &mut T {
     type Error = T::Error;
-    fn step(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error> {
+    fn step(&mut self, offset: crate::time::NtpDuration) -> Result<(), Self::Error> {
         (**self).step(offset)
     }
-    fn slew(&mut self, offset: crate::math::NtpDuration) -> Result<(), Self::Error> {
+    fn slew(&mut self, offset: crate::time::NtpDuration) -> Result<(), Self::Error> {
         (**self).slew(offset)
     }
 }

@@ -7,7 +7,7 @@
 use core::net::SocketAddr;
 
 use ntpkit::auth::{AesCmacKey, AuthError, MAX_DIGEST_LEN, MacKey, Md5Key, Sha1Key, append_mac};
-use ntpkit::client::{ClientRequest, PendingRequest, Reject, Reply, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, PendingRequest, Reject, Reply, ValidationConfig};
 use ntpkit::server::{ServerError, ServerState, respond, respond_with_key};
 use ntpkit::{LeapIndicator, NtpDuration, NtpTimestamp, PacketView, Stratum};
 
@@ -84,17 +84,24 @@ struct Signed {
 fn exchange(key: &impl MacKey) -> Signed {
     let mut request = [0u8; 72];
     let mut nonce = || 0x0123_4567_89ab_cdefu64;
-    let (len, pending) =
-        ClientRequest::new().build_with_key(server(), t(0), &mut nonce, key, &mut request).unwrap();
+    let (len, pending) = ClientRequest::new()
+        .build_with(server(), t(0), &mut nonce, &mut request, &mut ntpkit::exchange::MacAuth(key))
+        .unwrap();
     assert_eq!(len, 48 + 4 + key.digest_len());
-    assert_eq!(pending.key_id(), Some(key.key_id()));
+    assert!(pending.is_authenticated());
     let mut reply = [0u8; 72];
     let n = respond_with_key(&request[..len], &state(), t(260), t(261), key, &mut reply).unwrap();
     Signed { pending, reply: reply[..n].to_vec() }
 }
 
 fn process(s: &mut Signed, bytes: &[u8], key: &impl MacKey) -> Result<Reply, Reject> {
-    s.pending.process_with_key(server(), bytes, t(21), &ValidationConfig::default(), key)
+    s.pending.process_with(
+        server(),
+        bytes,
+        t(21),
+        &ValidationConfig::default(),
+        &mut ntpkit::exchange::MacAuth(key),
+    )
 }
 
 /// Asserts `bytes` is rejected with `want`, that the pending request did not change,
@@ -211,7 +218,7 @@ fn unsigned_exchange_is_unchanged() {
     let mut request = [0u8; 48];
     let mut nonce = || 0x0123_4567_89ab_cdefu64;
     let (len, mut pending) = ClientRequest::new().build(server(), t(0), &mut nonce, &mut request).unwrap();
-    assert_eq!(pending.key_id(), None);
+    assert!(!pending.is_authenticated());
     let mut reply = [0u8; 72];
     let n = respond(&request[..len], &state(), t(260), t(261), &mut reply).unwrap();
     let (aes, _, _) = keys();
@@ -231,13 +238,15 @@ fn server_answers_only_requests_signed_with_its_key() {
     let mut out = [0xeeu8; 72];
     let r = respond_with_key(&request[..len], &state(), t(1), t(1), &aes, &mut out);
     assert_eq!(r, Err(ServerError::Unauthenticated(AuthError::Missing)));
-    let (len, _) =
-        ClientRequest::new().build_with_key(server(), t(0), &mut nonce, &md5, &mut request).unwrap();
+    let (len, _) = ClientRequest::new()
+        .build_with(server(), t(0), &mut nonce, &mut request, &mut ntpkit::exchange::MacAuth(&md5))
+        .unwrap();
     let r = respond_with_key(&request[..len], &state(), t(1), t(1), &aes, &mut out);
     assert_eq!(r, Err(ServerError::Unauthenticated(AuthError::WrongKeyId { received: 2 })));
     assert!(out.iter().all(|&b| b == 0xee), "nothing written on error");
-    let (len, _) =
-        ClientRequest::new().build_with_key(server(), t(0), &mut nonce, &aes, &mut request).unwrap();
+    let (len, _) = ClientRequest::new()
+        .build_with(server(), t(0), &mut nonce, &mut request, &mut ntpkit::exchange::MacAuth(&aes))
+        .unwrap();
     let r = respond_with_key(&request[..len], &state(), t(1), t(1), &aes, &mut out[..60]);
     assert!(matches!(r, Err(ServerError::Emit(_))), "{r:?}");
     assert!(out.iter().all(|&b| b == 0xee), "nothing written on error");
@@ -249,7 +258,13 @@ fn build_with_key_needs_room_for_the_mac() {
     let (_, _, sha1) = keys();
     let mut buf = [0xeeu8; 71];
     let mut nonce = || 42u64;
-    let r = ClientRequest::new().build_with_key(server(), t(0), &mut nonce, &sha1, &mut buf);
+    let r = ClientRequest::new().build_with(
+        server(),
+        t(0),
+        &mut nonce,
+        &mut buf,
+        &mut ntpkit::exchange::MacAuth(&sha1),
+    );
     assert!(r.is_err());
     assert!(buf.iter().all(|&b| b == 0xee));
 }

@@ -7,8 +7,10 @@
 
 use core::net::SocketAddr;
 
-use ntpkit::client::{Client, ClientConfig, ClientRequest, Decision, Event, Instant, Reply, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, ServerConfig};
+use ntpkit::exchange::{ClientRequest, Reply};
 use ntpkit::server::{ServerState, respond};
+use ntpkit::time::Instant;
 use ntpkit::*;
 
 /// The firmware's build date, 2026-01-01T00:00:00Z: the pivot.

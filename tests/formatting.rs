@@ -1,7 +1,7 @@
 //! What people read: every error's message and name, every header field's text form,
 //! the reference-clock name table both ways, and the std time conversions.
 
-use ntpkit::client::{Reject, RequestError};
+use ntpkit::exchange::{Reject, RequestError};
 use ntpkit::server::ServerError;
 use ntpkit::*;
 

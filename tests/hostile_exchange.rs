@@ -10,7 +10,7 @@
 //! bytes, so a received packet can never cause a transmit.
 
 use core::net::SocketAddr;
-use ntpkit::client::{
+use ntpkit::exchange::{
     ClientRequest, PendingRequest, Reject, Reply, RequestError, SyncResult, ValidationConfig,
 };
 use ntpkit::*;
@@ -281,7 +281,8 @@ fn k1_kiss_with_wrong_origin() {
 }
 
 /// K-2 and K-4: origin-valid RATE (with hostile ppoll 17, 127, −128), DENY and RSTR are
-/// returned as `KissOfDeath(code)`, and they answer the request.
+/// returned as `KissOfDeath { code, poll }` (the poll the server asks for), and they
+/// answer the request.
 #[test]
 fn k2_k4_known_kiss_codes() {
     for (code, poll) in [
@@ -300,7 +301,7 @@ fn k2_k4_known_kiss_codes() {
         let t4 = c.t4;
         assert_eq!(
             c.process(&kiss.to_bytes(), server(), t4, &ValidationConfig::default()),
-            Ok(Reply::KissOfDeath(code))
+            Ok(Reply::KissOfDeath { code, poll: Poll(poll) })
         );
         assert!(c.pending.is_answered());
         c.rejects_with(c.genuine, Reject::NotAwaitingResponse);
@@ -335,7 +336,7 @@ fn k6_kiss_never_yields_a_sample() {
         });
         let t4 = c.t4;
         let r = c.process(&kiss.to_bytes(), server(), t4, &ValidationConfig::default());
-        assert_eq!(r, Ok(Reply::KissOfDeath(code)));
+        assert_eq!(r, Ok(Reply::KissOfDeath { code, poll: Poll(6) }));
     }
 }
 

@@ -6,11 +6,11 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use std::io;
 
-use ntpkit::client::{
-    Client, ClientConfig, ClientRequest, Event, Instant, Reply, ServerConfig, ValidationConfig,
-};
+use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
 use ntpkit::server::{ServerState, respond};
 use ntpkit::sntp::{QueryConfig, QueryError, query};
+use ntpkit::time::Instant;
 use ntpkit::traits::{MonotonicClock, NtpClock, NtpTransport};
 use ntpkit::*;
 

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ntpkit::client::{Reject, SyncResult};
+use ntpkit::exchange::{Reject, SyncResult};
 use ntpkit::server::ServerState;
 use ntpkit::sntp::{QueryConfig, QueryError, query};
 use ntpkit::std_impls::{StdNonces, SystemClock, UdpTransport, serve};

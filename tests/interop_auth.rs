@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ntpkit::auth::{AesCmacKey, AuthError, MacKey, Sha1Key};
-use ntpkit::client::{ClientRequest, Reject, Reply, SyncResult, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, Reject, Reply, SyncResult, ValidationConfig};
 use ntpkit::std_impls::StdNonces;
 use ntpkit::{NtpTimestamp, Stratum};
 
@@ -53,8 +53,9 @@ fn signed_exchange(
     tamper: bool,
 ) -> Option<(Result<Reply, Reject>, Result<Reply, Reject>)> {
     let mut request = [0u8; 72];
-    let (len, mut pending) =
-        ClientRequest::new().build_with_key(server, now(), &mut StdNonces::new(), key, &mut request).unwrap();
+    let (len, mut pending) = ClientRequest::new()
+        .build_with(server, now(), &mut StdNonces::new(), &mut request, &mut ntpkit::exchange::MacAuth(key))
+        .unwrap();
     socket.send_to(&request[..len], server).unwrap();
     let mut buf = [0u8; 512];
     let deadline = Instant::now() + Duration::from_millis(500);
@@ -66,11 +67,11 @@ fn signed_exchange(
             let mut bad = buf[..n].to_vec();
             let last = bad.len() - 1;
             bad[last] ^= 0x01;
-            pending.process_with_key(from, &bad, t4, &config, key)
+            pending.process_with(from, &bad, t4, &config, &mut ntpkit::exchange::MacAuth(key))
         } else {
             Err(Reject::NotAwaitingResponse)
         };
-        let genuine = pending.process_with_key(from, &buf[..n], t4, &config, key);
+        let genuine = pending.process_with(from, &buf[..n], t4, &config, &mut ntpkit::exchange::MacAuth(key));
         return Some((first, genuine));
     }
     None

@@ -21,14 +21,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant as StdInstant};
 
-use ntpkit::client::{
-    Client, ClientConfig, ClientRequest, Event, Instant, PendingRequest, Reject, Reply, ServerConfig,
-    ValidationConfig,
-};
+use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+use ntpkit::exchange::{ClientRequest, PendingRequest, Reject, Reply, ValidationConfig};
 use ntpkit::nts::fields::NtsFields;
 use ntpkit::nts::ke::KeResponse;
 use ntpkit::nts::{AesSivCmac256, NtsError, NtsSession};
 use ntpkit::std_impls::StdNonces;
+use ntpkit::time::Instant;
 use ntpkit::{MAX_PACKET_LEN, NtpTimestamp, PacketView, Stratum};
 
 const NTP_PORT: u16 = 11185;
@@ -189,24 +188,24 @@ fn chronyd_nts_key_exchange_and_authenticated_time() {
     let tag_at = auth.offset + 8 + auth.nonce.len().next_multiple_of(4);
     let config = ValidationConfig::default();
     for (what, at) in [("tag", tag_at), ("ciphertext", tag_at + auth.ciphertext.len() - 1), ("header", 40)] {
-        let r = pending.process_nts(ke.ntp_addr, &flipped(&reply, at), t4, &config, &mut session);
+        let r = pending.process_with(ke.ntp_addr, &flipped(&reply, at), t4, &config, &mut session);
         assert_eq!(r, Err(Reject::Nts(NtsError::AuthenticationFailed)), "one flipped bit in the {what}");
     }
     assert_eq!(session.cookies(), 7, "rejections harvested nothing");
-    check_sample(pending.process_nts(ke.ntp_addr, &reply, t4, &config, &mut session));
+    check_sample(pending.process_with(ke.ntp_addr, &reply, t4, &config, &mut session));
     assert_eq!(session.cookies(), 8, "the reply refilled the jar");
     // Stripped of its NTS fields, the same reply is refused (the next request's).
     let (reply, mut pending, t4) = exchange(&mut session, &socket, ke.ntp_addr).unwrap();
     assert_eq!(
-        pending.process_nts(ke.ntp_addr, &reply[..48], t4, &config, &mut session),
+        pending.process_with(ke.ntp_addr, &reply[..48], t4, &config, &mut session),
         Err(Reject::Unauthenticated)
     );
-    check_sample(pending.process_nts(ke.ntp_addr, &reply, t4, &config, &mut session));
+    check_sample(pending.process_with(ke.ntp_addr, &reply, t4, &config, &mut session));
 
     // Twenty more: the jar never runs dry, every reply authenticates.
     for _ in 0..20 {
         let (reply, mut pending, t4) = exchange(&mut session, &socket, ke.ntp_addr).expect("reply");
-        check_sample(pending.process_nts(ke.ntp_addr, &reply, t4, &config, &mut session));
+        check_sample(pending.process_with(ke.ntp_addr, &reply, t4, &config, &mut session));
         assert_eq!(session.cookies(), 8);
     }
 
@@ -215,7 +214,7 @@ fn chronyd_nts_key_exchange_and_authenticated_time() {
     bogus.cookies.push(heapless::Vec::from_slice(&[0xAB; 100]).unwrap()).unwrap();
     let mut bad_session = NtsSession::<AesSivCmac256>::from_ke(&bogus, &ke.keys).unwrap();
     let (nak, mut pending, t4) = exchange(&mut bad_session, &socket, ke.ntp_addr).expect("NAK from chronyd");
-    assert_eq!(pending.process_nts(ke.ntp_addr, &nak, t4, &config, &mut bad_session), Err(Reject::NtsNak));
+    assert_eq!(pending.process_with(ke.ntp_addr, &nak, t4, &config, &mut bad_session), Err(Reject::NtsNak));
     assert!(!pending.is_answered() && bad_session.is_awaiting_reply(), "the NAK changes nothing");
 
     // A Client runs chronyd as an NTS server (virtual monotonic time, real packets).

@@ -75,7 +75,7 @@ fn in_namespace() {
             .run(&mut client, Duration::from_millis(500), |c, event| {
                 if let Event::Sample { server, result } = event {
                     samples.push((
-                        c.server_stats(server, ntpkit::client::Instant::from_nanos(0)).unwrap().addr,
+                        c.server_stats(server, ntpkit::time::Instant::from_nanos(0)).unwrap().addr,
                         result,
                     ));
                 }

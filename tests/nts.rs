@@ -13,9 +13,9 @@
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use ntpkit::client::{
-    Client, ClientConfig, ClientRequest, Event, Instant, MacAuth, PendingRequest, Reject, Reply,
-    RequestError, ServerConfig, ValidationConfig,
+use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+use ntpkit::exchange::{
+    ClientRequest, MacAuth, PendingRequest, Reject, Reply, RequestError, ValidationConfig,
 };
 use ntpkit::nts::fields::{
     AUTHENTICATOR, COOKIE_PLACEHOLDER, EncryptedFields, NTS_COOKIE, NtsFields, UID_LEN, UNIQUE_IDENTIFIER,
@@ -23,6 +23,7 @@ use ntpkit::nts::fields::{
 };
 use ntpkit::nts::ke::{KeResponse, NtsKeys};
 use ntpkit::nts::{AesSivCmac256, NtsAead, NtsError, NtsSession, TAG_LEN};
+use ntpkit::time::Instant;
 use ntpkit::{
     KissCode, LeapIndicator, MAX_PACKET_LEN, Mode, NtpShort, NtpTimestamp, Packet, PacketView, Precision,
     ReferenceId, Stratum,
@@ -148,7 +149,7 @@ fn snapshot(s: &NtsSession<AesSivCmac256>, p: &PendingRequest) -> (usize, bool, 
 }
 
 fn process(p: &mut PendingRequest, s: &mut NtsSession<AesSivCmac256>, reply: &[u8]) -> Result<Reply, Reject> {
-    p.process_nts(server(), reply, t(2), &ValidationConfig::default(), s)
+    p.process_with(server(), reply, t(2), &ValidationConfig::default(), s)
 }
 
 /// The cookie the next request would carry (the jar's front), read off a request.

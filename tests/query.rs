@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use ntpkit::client::{ClientRequest, Reject};
+use ntpkit::exchange::{ClientRequest, Reject};
 use ntpkit::server::{ServerError, ServerState, respond, respond_kiss};
 use ntpkit::sntp::{QueryConfig, QueryError, query, query_async};
 use ntpkit::traits::{AsyncNtpTransport, MonotonicClock, NtpClock, NtpTransport};
@@ -165,7 +165,7 @@ fn counter() -> impl FnMut() -> u64 {
 fn run(
     script: Vec<Net>,
     config: &QueryConfig,
-) -> (Result<ntpkit::client::SyncResult, QueryError<&'static str>>, FakeNet, Time) {
+) -> (Result<ntpkit::exchange::SyncResult, QueryError<&'static str>>, FakeNet, Time) {
     let time = Time::default();
     let mut net = FakeNet::new(&time, script);
     let r = query(&mut FakeClock(time.clone()), &mut net, &mut counter(), server(), config);

@@ -7,10 +7,11 @@
 use std::net::SocketAddr;
 
 use ntpkit::client::{
-    Client, ClientConfig, Decision, Event, Instant, MAX_POLL, PeerState, Reject, ServerConfig, ServerId,
-    SystemUpdate,
+    Client, ClientConfig, Decision, Event, MAX_POLL, PeerState, ServerConfig, ServerId, SystemUpdate,
 };
+use ntpkit::exchange::Reject;
 use ntpkit::server::{ServerState, respond, respond_kiss};
+use ntpkit::time::Instant;
 use ntpkit::*;
 
 #[path = "common/alloc_guard.rs"]
@@ -263,7 +264,7 @@ impl Rng {
     }
 }
 
-impl ntpkit::client::NonceSource for Rng {
+impl ntpkit::traits::NonceSource for Rng {
     fn next_nonce(&mut self) -> u64 {
         self.next()
     }

@@ -136,7 +136,7 @@ fn packets() -> Vec<Vec<u8>> {
     let t1 = NtpTimestamp::from_parts(0xeeac_e73b, 0x35be_9a1b);
     let mut rng = || 0x7f9d_befc_992b_a33b_u64; // era-1 value on purpose
     let mut request = [0u8; 48];
-    ntpkit::client::ClientRequest::new().poll(Poll(6)).build(server, t1, &mut rng, &mut request).unwrap();
+    ntpkit::exchange::ClientRequest::new().poll(Poll(6)).build(server, t1, &mut rng, &mut request).unwrap();
     let state = ntpkit::server::ServerState {
         leap: LeapIndicator::NoWarning,
         stratum: Stratum(2),

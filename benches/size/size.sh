@@ -20,24 +20,26 @@ BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts client4)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 # Budgets in bytes for ntpkit_min at opt-level "s": the measurement of 2026-11-29 with
-# rustc 1.95 (+1,056 / +1,200 / +1,632 B) plus about 5 % for toolchain drift, kept as a
-# ratchet: lower them as the code shrinks, never raise them without a reason. Raised on
-# 2026-11-29 from 1,040 / 1,200 / 1,650 (measured +988 / +1,136 / +1,568 B on 2026-11-22)
-# for two RFC rules the reply check gained: a server is an address and port compared
-# as RFC 4330 §5 means it (IPv4-mapped, flow label, link-local zone), and offsets whose
-# halves straddle half an era are ambiguous (RFC 5905 §6). Issue 6 asks for 700 B
-# (thumbv7em) and 900 B (thumbv6m); the remaining gap is what the RFC checks cost that
+# rustc 1.95 (+1,124 / +1,360 / +1,888 B on thumbv7em / thumbv6m / riscv32imc) plus about
+# 5 % for toolchain drift, kept as a ratchet: lower them as the code shrinks, never raise
+# them without a reason. Re-based on 2026-11-29 because the harness changed: the reply's
+# source address is now opaque (`black_box`), as it is in a firmware, where before the
+# same constant was both server and source and the compiler folded the source check
+# away. Under the new harness the code before the module restructuring measured +1,156 B
+# on thumbv7em, 32 B more than now. The earlier ratchet (1,110 / 1,260 / 1,720) measured
+# the folded check. The target was 700 B (thumbv7em) and 900 B (thumbv6m); the
+# remaining gap is what the RFC checks cost that
 # the hand-written floor skips (kiss-code classification, era ambiguity, dispersion and
 # root distance), itemized in README.md.
 budget() {
     case $1 in
-    thumbv7em-none-eabihf) echo 1110 ;;
-    thumbv6m-none-eabi) echo 1260 ;;
-    riscv32imc-unknown-none-elf) echo 1720 ;;
+    thumbv7em-none-eabihf) echo 1180 ;;
+    thumbv6m-none-eabi) echo 1430 ;;
+    riscv32imc-unknown-none-elf) echo 1980 ;;
     *) echo 0 ;;
     esac
 }
-# The whole Client<4> on thumbv7em (issue 6: budgets set from the first measurement,
+# The whole Client<4> on thumbv7em (budgets set from the first measurement,
 # 2026-11-22: +11,944 B flash after removing sort, memmove and 64-bit division, +12,152 B
 # after the inline header decoding; RAM 2,912 B), plus about 5 %.
 CLIENT4_FLASH_BUDGET=12500

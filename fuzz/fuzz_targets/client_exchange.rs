@@ -8,7 +8,7 @@
 
 use core::net::SocketAddr;
 use libfuzzer_sys::fuzz_target;
-use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
 use ntpkit::{LeapIndicator, Mode, NtpTimestamp, Packet};
 
 fuzz_target!(|data: &[u8]| {
@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(p.mode, Mode::Server);
             assert_eq!(p.version, pending.version());
             match reply {
-                Reply::KissOfDeath(code) => {
+                Reply::KissOfDeath { code, .. } => {
                     assert_eq!(p.stratum.0, 0);
                     assert_eq!(p.reference_id.as_kiss_code(), code);
                 }

@@ -6,8 +6,9 @@
 
 use core::net::SocketAddr;
 use libfuzzer_sys::fuzz_target;
-use ntpkit::client::{Client, ClientConfig, Instant, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, ServerConfig};
 use ntpkit::server::{ServerState, respond, respond_kiss};
+use ntpkit::time::Instant;
 use ntpkit::{KissCode, LeapIndicator, NtpDuration, NtpTimestamp, Stratum};
 
 fn addr(i: u8) -> SocketAddr {

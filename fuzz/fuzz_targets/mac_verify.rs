@@ -10,7 +10,7 @@
 use core::net::SocketAddr;
 use libfuzzer_sys::fuzz_target;
 use ntpkit::auth::{self, AesCmacKey, MAX_DIGEST_LEN, MacKey, Md5Key, Sha1Key};
-use ntpkit::client::{ClientRequest, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, ValidationConfig};
 use ntpkit::{NtpTimestamp, PacketView};
 
 fuzz_target!(|data: &[u8]| {
@@ -52,12 +52,23 @@ fuzz_target!(|data: &[u8]| {
     let mut request = [0u8; 72];
     let mut rng = || nonce;
     let t1 = NtpTimestamp::from_bits(nonce.rotate_left(7));
-    let Ok((_, mut pending)) = ClientRequest::new().build_with_key(server, t1, &mut rng, &key, &mut request)
-    else {
+    let Ok((_, mut pending)) = ClientRequest::new().build_with(
+        server,
+        t1,
+        &mut rng,
+        &mut request,
+        &mut ntpkit::exchange::MacAuth(&key),
+    ) else {
         return;
     };
     let before = format!("{pending:?}");
-    let r = pending.process_with_key(server, &datagram, t1, &ValidationConfig::default(), &key);
+    let r = pending.process_with(
+        server,
+        &datagram,
+        t1,
+        &ValidationConfig::default(),
+        &mut ntpkit::exchange::MacAuth(&key),
+    );
     match r {
         Err(_) => assert_eq!(before, format!("{pending:?}")),
         Ok(_) => {

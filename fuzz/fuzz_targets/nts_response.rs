@@ -11,7 +11,7 @@
 
 use core::net::SocketAddr;
 use libfuzzer_sys::fuzz_target;
-use ntpkit::client::{ClientRequest, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, ValidationConfig};
 use ntpkit::nts::fields::{
     EncryptedFields, NTS_COOKIE, NtsFields, UNIQUE_IDENTIFIER, append_authenticator, append_field,
 };
@@ -92,7 +92,7 @@ fuzz_target!(|data: &[u8]| {
     let before = snapshot(&session);
     let cookies_before = session.cookies();
     let t4 = NtpTimestamp::from_parts(3_900_000_000, 1 << 20);
-    let result = pending.process_nts(server, &datagram, t4, &ValidationConfig::default(), &mut session);
+    let result = pending.process_with(server, &datagram, t4, &ValidationConfig::default(), &mut session);
     match result {
         Err(_) => {
             assert_eq!(snapshot(&session), before, "a rejection changed the session");

@@ -1,26 +1,37 @@
-//! Sans-IO client logic for one exchange: build a request, check the reply, compute the
-//! result. Nothing here reads a clock or touches a socket: T1 and T4 and the datagrams
-//! are arguments.
+//! The sans-IO NTP client for up to `N` servers: [`Client`] polls each server with
+//! backoff, checks every reply through [`exchange`](crate::exchange), keeps the RFC
+//! 5905 clock filter per server, selects, clusters and combines (RFC 5905 §11), and
+//! decides to step, slew or panic. Nothing here reads a clock, touches a socket or
+//! allocates: time and datagrams are arguments.
 //!
-//! The crate documentation walks through a complete exchange; in short:
-//! [`ClientRequest::build`] → send → [`PendingRequest::process`] with T4 →
-//! [`Reply::Sample`] carrying a [`SyncResult`], or a [`Reject`] naming the check that
-//! failed.
+//! | file | what it holds |
+//! |---|---|
+//! | `machine.rs` | [`Client`] and its call contract: timers, transmits, replies, events |
+//! | `config.rs` | [`ServerConfig`], [`ClientConfig`] and the protocol constants |
+//! | `events.rs` | [`Event`], [`SystemUpdate`], [`Decision`], [`Transmit`], [`ClientError`] |
+//! | `peer.rs` | one server's state; [`ServerStats`], [`PeerState`] |
+//! | `mitigation.rs` | the clock filter and the intersection, cluster and combine algorithms |
+//! | `select.rs` | selection over all servers, from filters to one [`SystemUpdate`] |
+//! | `server_auth.rs` | [`ServerAuth`]: an authentication per server |
+//! | `ids.rs`, `fingerprint.rs` | [`ServerId`]; the hash behind [`Client::state_fingerprint`] |
 
-mod addr;
+mod config;
+mod events;
+mod fingerprint;
+mod ids;
 mod machine;
 mod mitigation;
-mod reply;
-mod request;
+mod peer;
+mod select;
 mod server_auth;
 
-pub use addr::same_server;
-pub use machine::{
-    BURST_LEN, BURST_SPACING, Client, ClientConfig, ClientError, Decision, EVENT_CAPACITY, Event, Instant,
-    MAX_POLL, MIN_POLL, PeerState, ServerConfig, ServerId, ServerStats, SystemUpdate, Transmit,
+pub use config::{
+    BURST_LEN, BURST_SPACING, ClientConfig, EVENT_CAPACITY, MAX_POLL, MIN_POLL, ServerConfig,
     UNREACHABLE_AFTER,
 };
+pub use events::{ClientError, Decision, Event, SystemUpdate, Transmit};
+pub use ids::ServerId;
+pub use machine::Client;
 pub use mitigation::{FILTER_STAGES, PeerEstimate};
-pub use reply::{Reject, Reply, SyncResult, ValidationConfig};
-pub use request::{ClientRequest, NonceSource, PendingRequest, RequestError};
-pub use server_auth::{MacAuth, NoAuth, ServerAuth};
+pub use peer::{PeerState, ServerStats};
+pub use server_auth::ServerAuth;

@@ -1,9 +1,9 @@
-//! Pure integer arithmetic on NTP quantities: [`NtpDuration`], exact nanosecond
-//! conversions, and the on-wire offset/delay calculation. No floats, no 64-bit division.
+//! Integer arithmetic above the time types: the on-wire offset and delay calculation
+//! (RFC 5905 §8), the dispersion and root-distance formulas, and integer helpers for
+//! small targets. No floats, no 64-bit division; it imports only [`crate::time`].
 
-mod duration;
 mod exchange;
-pub(crate) mod nanos;
+pub(crate) mod int;
 
-pub use duration::NtpDuration;
-pub use exchange::{Ambiguous, OffsetDelay, offset_delay, phi_times};
+pub use exchange::{Ambiguous, OffsetDelay, offset_delay, phi_times, root_distance};
+pub(crate) use exchange::{clamp_to_duration, non_negative};

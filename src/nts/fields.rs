@@ -8,7 +8,7 @@ use core::fmt;
 use byteorder::{BigEndian, ByteOrder};
 
 use super::aead::{NtsAead, TAG_LEN};
-use crate::error::EmitError;
+use crate::wire::error::EmitError;
 use crate::wire::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView};
 
 /// Extension field type: Unique Identifier (RFC 8915 §5.3).
@@ -69,6 +69,13 @@ pub enum NtsError {
     Emit(EmitError),
     /// The AEAD refused to seal.
     Aead,
+    /// The reply carries no NTS Authenticator (RFC 8915 §5.7: an NTS request's reply
+    /// must be authenticated).
+    Unauthenticated,
+    /// An unauthenticated NTSN kiss-o'-death carrying the outstanding request's Unique
+    /// Identifier: the server did not accept the cookie (RFC 8915 §5.7). It may be
+    /// forged, so nothing changes; run NTS-KE again if no authentic reply follows.
+    Nak,
 }
 
 impl fmt::Display for NtsError {
@@ -97,6 +104,10 @@ impl fmt::Display for NtsError {
             Self::KeyMismatch => f.write_str("NTS keys do not fit the AEAD algorithm"),
             Self::Emit(e) => write!(f, "NTS request: {e}"),
             Self::Aead => f.write_str("AEAD refused to seal"),
+            Self::Unauthenticated => f.write_str("NTS reply without an NTS Authenticator"),
+            Self::Nak => {
+                f.write_str("unauthenticated NTS NAK (NTSN kiss-o'-death) for the outstanding request")
+            }
         }
     }
 }

@@ -8,12 +8,11 @@
 //! | [`session`] | [`NtsSession`]: keys, cookie jar, request protection and reply checks (§5.7) |
 //!
 //! A client runs NTS-KE over TLS ([`ke::KeRequest`], [`ke::KeResponse`],
-//! [`ke::export_keys`]), makes an [`NtsSession`] from the result, and then either
-//! protects single requests ([`NtsSession::protect_request`] and
-//! [`PendingRequest::process_nts`](crate::client::PendingRequest::process_nts)) or
-//! lets a [`Client`](crate::client::Client) do it through
-//! [`ServerAuth`](crate::client::ServerAuth). `examples/nts_query.rs` does the whole
-//! thing against a real server.
+//! [`ke::export_keys`]) and makes an [`NtsSession`] from the result. The session is an
+//! authentication value: give it to `ClientRequest::build_with` and
+//! `PendingRequest::process_with` for single exchanges, or to a `Client`'s
+//! `poll_transmit_with` and `handle_response_with` (the `exchange` and `client`
+//! modules). `examples/nts_query.rs` does the whole thing against a real server.
 pub mod aead;
 pub mod fields;
 pub mod ke;

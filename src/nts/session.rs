@@ -11,8 +11,8 @@ use super::fields::{
     UNIQUE_IDENTIFIER, append_authenticator, append_field, authenticator_len, field_len,
 };
 use super::ke::{Cookie, KeResponse, MAX_COOKIE_LEN, NtsKeys};
-use crate::client::{NonceSource, Reject};
-use crate::error::EmitError;
+use crate::traits::NonceSource;
+use crate::wire::error::EmitError;
 use crate::wire::{HEADER_LEN, KissCode, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView, Stratum};
 
 /// Cookies a session keeps by default: RFC 8915 §4.1.6 suggests servers hand out
@@ -32,10 +32,11 @@ static ZEROS: [u8; MAX_COOKIE_LEN] = [0; MAX_COOKIE_LEN];
 /// requests cannot be linked).
 ///
 /// The session never sends or receives: [`protect_request`](Self::protect_request) adds
-/// the NTS fields to a request built by [`ClientRequest`](crate::client::ClientRequest),
-/// and [`PendingRequest::process_nts`](crate::client::PendingRequest::process_nts) (or a
-/// [`Client`](crate::client::Client) through
-/// [`ServerAuth`](crate::client::ServerAuth)) checks the reply with it.
+/// the NTS fields to a request, and [`open_reply`](Self::open_reply) and
+/// [`accept`](Self::accept) check a reply and take its cookies. Given as the
+/// authentication of an exchange (`ClientRequest::build_with`,
+/// `PendingRequest::process_with`) or of a `Client`'s servers, the session does both at
+/// the right points of the checks.
 pub struct NtsSession<A: NtsAead, const C: usize = DEFAULT_COOKIES> {
     c2s: A,
     s2c: A,
@@ -157,7 +158,7 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
     }
 
     /// Adds the NTS fields to the request in `buf[..len]` (a header from
-    /// [`ClientRequest::build`](crate::client::ClientRequest::build), possibly with
+    /// [`ClientRequest::build`](crate::exchange::ClientRequest::build), possibly with
     /// other fields after it): a fresh 32-byte Unique Identifier, one cookie, as many
     /// Cookie Placeholders as it takes to refill the jar (fewer if the packet would
     /// exceed [`MAX_PACKET_LEN`] or `buf`), and the Authenticator, sealed with the C2S
@@ -229,37 +230,36 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
     /// packet before it (RFC 8915 §5.7). The decrypted fields land in `plaintext`.
     ///
     /// An unauthenticated NTSN kiss-o'-death with the right identifier gives
-    /// [`Reject::NtsNak`]; any other reply without an Authenticator gives
-    /// [`Reject::Unauthenticated`].
+    /// [`NtsError::Nak`]; any other reply without an Authenticator gives
+    /// [`NtsError::Unauthenticated`].
     pub fn open_reply<T: AsRef<[u8]>>(
         &mut self,
         view: &PacketView<T>,
         plaintext: &mut Plaintext,
-    ) -> Result<(), Reject> {
-        let fields = NtsFields::parse(view).map_err(Reject::Nts)?;
+    ) -> Result<(), NtsError> {
+        let fields = NtsFields::parse(view)?;
         let Some(expected) = self.outstanding.as_ref() else {
-            return Err(Reject::Nts(NtsError::NoRequestOutstanding));
+            return Err(NtsError::NoRequestOutstanding);
         };
         let Some(authenticator) = fields.authenticator else {
             let matched = fields.unique_id == Some(&expected[..]);
             let nak = view.stratum() == Stratum(0) && view.reference_id().as_kiss_code() == KissCode::Ntsn;
-            return Err(if matched && nak { Reject::NtsNak } else { Reject::Unauthenticated });
+            return Err(if matched && nak { NtsError::Nak } else { NtsError::Unauthenticated });
         };
         match fields.unique_id {
-            None => return Err(Reject::Nts(NtsError::MissingUniqueIdentifier)),
-            Some(uid) if uid != &expected[..] => return Err(Reject::Nts(NtsError::UniqueIdentifierMismatch)),
+            None => return Err(NtsError::MissingUniqueIdentifier),
+            Some(uid) if uid != &expected[..] => return Err(NtsError::UniqueIdentifierMismatch),
             Some(_) => {}
         }
         let encrypted = authenticator.encrypted();
         plaintext.len = 0;
-        let fields =
-            plaintext.buf.get_mut(..encrypted.len()).ok_or(Reject::Nts(NtsError::MalformedEncryptedField))?;
+        let fields = plaintext.buf.get_mut(..encrypted.len()).ok_or(NtsError::MalformedEncryptedField)?;
         fields.copy_from_slice(encrypted);
         let associated = view.as_bytes().get(..authenticator.offset).unwrap_or_default();
         self.s2c
             .open(authenticator.nonce, associated, fields, &authenticator.tag())
-            .map_err(|_| Reject::Nts(NtsError::AuthenticationFailed))?;
-        EncryptedFields::check(fields).map_err(Reject::Nts)?;
+            .map_err(|_| NtsError::AuthenticationFailed)?;
+        EncryptedFields::check(fields)?;
         plaintext.len = encrypted.len();
         Ok(())
     }

@@ -8,10 +8,10 @@
 use core::fmt;
 
 use crate::auth::{self, AuthError, MacKey, append_mac};
-use crate::error::{EmitError, ParseError};
+use crate::time::{NtpShort, NtpTimestamp};
+use crate::wire::error::{EmitError, ParseError};
 use crate::wire::{
-    HEADER_LEN, KissCode, LeapIndicator, Mode, NtpShort, NtpTimestamp, Packet, PacketView, Precision,
-    ReferenceId, Stratum,
+    HEADER_LEN, KissCode, LeapIndicator, Mode, Packet, PacketView, Precision, ReferenceId, Stratum,
 };
 
 /// What the server says about its own clock in every reply.

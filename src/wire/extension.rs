@@ -9,8 +9,8 @@
 
 use byteorder::{BigEndian, ByteOrder};
 
-use crate::error::{EmitError, ExtensionFieldError, ParseError};
-use crate::wire::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN};
+use super::error::{EmitError, ExtensionFieldError, ParseError};
+use super::limits::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN};
 
 /// Smallest extension field (RFC 7822 §3).
 pub const MIN_EXTENSION_FIELD_LEN: usize = 16;

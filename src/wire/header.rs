@@ -8,7 +8,7 @@
 use core::fmt;
 use core::net::Ipv4Addr;
 
-use crate::math::NtpDuration;
+use crate::time::NtpDuration;
 
 /// Leap indicator (RFC 5905 §7.3, Figure 9): the 2-bit warning of an impending leap
 /// second in the last minute of the current UTC day, or "clock unsynchronized".

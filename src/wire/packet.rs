@@ -18,12 +18,11 @@
 
 use byteorder::{BigEndian, ByteOrder};
 
-use crate::error::{EmitError, ParseError};
-use crate::wire::extension::{self, ExtensionFields, Mac};
-use crate::wire::{
-    HEADER_LEN, LeapIndicator, MAX_PACKET_LEN, Mode, NtpShort, NtpTimestamp, Poll, Precision, ReferenceId,
-    Stratum, Version,
-};
+use super::error::{EmitError, ParseError};
+use super::extension::{self, ExtensionFields, Mac};
+use super::header::{LeapIndicator, Mode, Poll, Precision, ReferenceId, Stratum, Version};
+use super::limits::{HEADER_LEN, MAX_PACKET_LEN};
+use crate::time::{NtpShort, NtpTimestamp};
 
 /// Byte offsets of the header fields (RFC 5905 Figure 8).
 pub mod field {

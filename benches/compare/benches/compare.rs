@@ -8,7 +8,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ntpkit::NtpTimestamp;
-use ntpkit::client::{ClientRequest, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, ValidationConfig};
 use ntpkit_compare::*;
 use std::hint::black_box;
 

@@ -21,7 +21,7 @@ use core::task::{Context, Poll, Waker};
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use ntpkit::client::{ClientRequest, PendingRequest, Reject, Reply, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, PendingRequest, Reject, Reply, ValidationConfig};
 use ntpkit::{NtpTimestamp, Packet, PacketView};
 
 // ------------------------------------------------------------------ test vector --
@@ -227,7 +227,7 @@ pub fn op_build_serialize_ntpkit(
     builder: &mut ClientRequest,
     nonce: &mut u64,
     out: &mut [u8; 48],
-) -> Result<(usize, PendingRequest), ntpkit::client::RequestError> {
+) -> Result<(usize, PendingRequest), ntpkit::exchange::RequestError> {
     let mut next = || {
         *nonce = nonce.wrapping_add(0x9e37_79b9_7f4a_7c15);
         *nonce

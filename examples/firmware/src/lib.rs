@@ -10,8 +10,9 @@
 
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use ntpkit::client::{Client, ClientConfig, Decision, Event, Instant, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, ServerConfig};
 use ntpkit::server::{ServerState, respond};
+use ntpkit::time::Instant;
 use ntpkit::{LeapIndicator, NtpDuration, NtpTimestamp, Precision, ReferenceId, Stratum};
 
 /// The RTC/tick stub: wall clock = `base + ticks + offset`, ticks in ns.
@@ -32,7 +33,7 @@ impl Board {
 /// A deterministic nonce source (a real board uses its TRNG).
 struct Trng(u64);
 
-impl ntpkit::client::NonceSource for Trng {
+impl ntpkit::traits::NonceSource for Trng {
     fn next_nonce(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
@@ -121,7 +122,7 @@ pub fn run(seconds: u64, rtc_error_ns: i64) -> Outcome {
 /// of processing, and the reply arrives at T4 = T1 + 24.045 ms. Returns the measured
 /// offset and delay in ns, or the rejection's name.
 pub fn single_exchange(true_offset_ns: i64) -> Result<(i64, i64), &'static str> {
-    use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+    use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
     let at =
         |ns: i64| NtpTimestamp::from_parts(0xeeac_e73b, 0) + NtpDuration::from_nanos(ns).unwrap_or_default();
     let (t1, t4) = (at(0), at(24_045_000));
@@ -143,7 +144,7 @@ pub fn single_exchange(true_offset_ns: i64) -> Result<(i64, i64), &'static str> 
         respond(request.get(..len).unwrap_or_default(), &state, t2, t3, &mut reply).map_err(|_| "respond")?;
     match pending.process(SERVERS[0], reply.get(..n).unwrap_or_default(), t4, &ValidationConfig::default()) {
         Ok(Reply::Sample(s)) => Ok((s.offset_nanos(), s.delay_nanos())),
-        Ok(Reply::KissOfDeath(_)) => Err("kiss-o'-death"),
+        Ok(Reply::KissOfDeath { .. }) => Err("kiss-o'-death"),
         Err(e) => Err(e.name()),
     }
 }
@@ -179,9 +180,8 @@ mod tests {
 pub mod stack_probes {
     use core::net::SocketAddr;
 
-    use ntpkit::client::{
-        Client, ClientRequest, PendingRequest, Reject, Reply, RequestError, ValidationConfig,
-    };
+    use ntpkit::client::Client;
+    use ntpkit::exchange::{ClientRequest, PendingRequest, Reject, Reply, RequestError, ValidationConfig};
     use ntpkit::server::{ServerError, ServerState};
     use ntpkit::{NtpTimestamp, Packet, ParseError};
 
@@ -231,7 +231,7 @@ pub mod stack_probes {
     #[inline(never)]
     pub fn probe_handle_response(
         client: &mut Client<3>,
-        now: ntpkit::client::Instant,
+        now: ntpkit::time::Instant,
         source: SocketAddr,
         datagram: &[u8],
         t4: NtpTimestamp,
@@ -243,7 +243,7 @@ pub mod stack_probes {
     #[inline(never)]
     pub fn probe_poll_transmit(
         client: &mut Client<3>,
-        now: ntpkit::client::Instant,
+        now: ntpkit::time::Instant,
         t1: NtpTimestamp,
         nonce: u64,
         buf: &mut [u8],
@@ -254,7 +254,7 @@ pub mod stack_probes {
 
     /// `Client::handle_timeout`.
     #[inline(never)]
-    pub fn probe_handle_timeout(client: &mut Client<3>, now: ntpkit::client::Instant) {
+    pub fn probe_handle_timeout(client: &mut Client<3>, now: ntpkit::time::Instant) {
         client.handle_timeout(now);
     }
 
@@ -274,7 +274,7 @@ pub mod stack_probes {
         config: &ValidationConfig,
         key: &ntpkit::auth::AesCmacKey,
     ) -> Result<Reply, Reject> {
-        pending.process_with_key(source, datagram, t4, config, key)
+        pending.process_with(source, datagram, t4, config, &mut ntpkit::exchange::MacAuth(key))
     }
 
     /// `NtsSession::protect_request` (UID, cookie, placeholders, AES-SIV authenticator).
@@ -300,6 +300,6 @@ pub mod stack_probes {
         config: &ValidationConfig,
         session: &mut ntpkit::nts::NtsSession<ntpkit::nts::AesSivCmac256>,
     ) -> Result<Reply, Reject> {
-        pending.process_nts(source, datagram, t4, config, session)
+        pending.process_with(source, datagram, t4, config, session)
     }
 }

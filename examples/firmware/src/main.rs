@@ -16,8 +16,10 @@ fn panic(_: &PanicInfo) -> ! {
 /// in the image for `-Z emit-stack-sizes`.
 fn keep_stack_probes() {
     use core::hint::black_box;
-    use ntpkit::client::{Client, ClientConfig, ClientRequest, Instant, ValidationConfig};
+    use ntpkit::client::{Client, ClientConfig};
+    use ntpkit::exchange::{ClientRequest, ValidationConfig};
     use ntpkit::server::ServerState;
+    use ntpkit::time::Instant;
     use ntpkit::{NtpTimestamp, Stratum};
     use ntpkit_firmware_example::stack_probes::*;
 

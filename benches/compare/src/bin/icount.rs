@@ -6,7 +6,7 @@
 //! `icount list` prints the cases; `icount check` runs the self-check.
 
 use ntpkit::NtpTimestamp;
-use ntpkit::client::{ClientRequest, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, ValidationConfig};
 use ntpkit_compare::*;
 use std::hint::black_box;
 

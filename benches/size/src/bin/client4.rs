@@ -5,7 +5,8 @@
 #![no_main]
 
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use ntpkit::client::{Client, ClientConfig, Decision, Event, Instant, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, ServerConfig};
+use ntpkit::time::Instant;
 use ntpkit::{NtpTimestamp, UnixTime};
 use ntpkit_size::*;
 

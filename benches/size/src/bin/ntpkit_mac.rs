@@ -1,13 +1,13 @@
 //! `ntpkit_min` with symmetric-key authentication: the request carries an AES-128-CMAC
 //! (RFC 8573) and the reply is accepted only with a valid MAC under the same key
-//! (`build_with_key`, `process_with_key`). The difference to `ntpkit_min` is the cost of
+//! (`build_with` and `process_with` with `MacAuth`). The difference to `ntpkit_min` is the cost of
 //! authentication: AES, CMAC, the MAC trailer and the constant-time compare.
 #![no_std]
 #![no_main]
 
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use ntpkit::auth::AesCmacKey;
-use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
 use ntpkit::{NtpTimestamp, UnixTime};
 use ntpkit_size::*;
 
@@ -29,8 +29,13 @@ fn run() -> ! {
     let Some(key) = AesCmacKey::new(1, bytes) else { loop {} };
     loop {
         let mut request = [0u8; 68];
-        let Ok((_, mut pending)) = builder.build_with_key(server, now(), &mut entropy, &key, &mut request)
-        else {
+        let Ok((_, mut pending)) = builder.build_with(
+            server,
+            now(),
+            &mut entropy,
+            &mut request,
+            &mut ntpkit::exchange::MacAuth(&key),
+        ) else {
             publish(3, u64::MAX);
             continue;
         };
@@ -38,14 +43,22 @@ fn run() -> ! {
         let mut reply = [0u8; 68];
         let len = receive_signed(&mut reply);
         let t4 = now();
-        match pending.process_with_key(server, reply.get(..len).unwrap_or_default(), t4, &config, &key) {
+        // Where the reply came from is the network's to say: opaque, as in a firmware.
+        let source = core::hint::black_box(server);
+        match pending.process_with(
+            source,
+            reply.get(..len).unwrap_or_default(),
+            t4,
+            &config,
+            &mut ntpkit::exchange::MacAuth(&key),
+        ) {
             Ok(Reply::Sample(sample)) => {
                 publish(0, sample.t3().to_bits());
                 publish(1, sample.offset().to_bits() as u64);
                 publish(2, sample.delay().to_bits() as u64);
                 publish(3, u64::from(sample.stratum().0));
             }
-            Ok(Reply::KissOfDeath(_)) => publish(3, u64::MAX - 1),
+            Ok(Reply::KissOfDeath { .. }) => publish(3, u64::MAX - 1),
             Err(_) => publish(3, u64::MAX),
         }
     }

@@ -5,7 +5,7 @@
 #![no_main]
 
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
 use ntpkit::{NtpTimestamp, UnixTime};
 use ntpkit_size::*;
 
@@ -30,7 +30,10 @@ fn run() -> ! {
         let mut reply = [0u8; 48];
         let len = receive(&mut reply);
         let t4 = now();
-        match pending.process(server, reply.get(..len).unwrap_or_default(), t4, &config) {
+        // Where the reply came from is the network's to say: opaque, as in a firmware
+        // (a constant here would let the compiler fold the source check away).
+        let source = core::hint::black_box(server);
+        match pending.process(source, reply.get(..len).unwrap_or_default(), t4, &config) {
             Ok(Reply::Sample(sample)) => {
                 publish(0, sample.t3().to_bits());
                 publish(1, sample.offset().to_bits() as u64);
@@ -38,7 +41,7 @@ fn run() -> ! {
                 publish(3, u64::from(sample.stratum().0));
             }
             // A firmware would back off or drop the server; here only the outcome is kept.
-            Ok(Reply::KissOfDeath(_)) => publish(3, u64::MAX - 1),
+            Ok(Reply::KissOfDeath { .. }) => publish(3, u64::MAX - 1),
             Err(_) => publish(3, u64::MAX),
         }
     }

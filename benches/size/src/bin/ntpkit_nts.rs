@@ -1,7 +1,7 @@
 //! `ntpkit_min` with Network Time Security (RFC 8915): the request carries a unique
 //! identifier, a cookie, placeholders and an AEAD_AES_SIV_CMAC_256 authenticator
 //! (`NtsSession::protect_request`), and the reply is accepted only if it authenticates
-//! under the S2C key (`PendingRequest::process_nts`), refilling the cookie jar. The
+//! under the S2C key (`PendingRequest::process_with` and the session), refilling the cookie jar. The
 //! difference to `ntpkit_min` is the cost of NTS on the NTP side: AES-SIV, the NTS
 //! fields and the jar. NTS-KE (TLS 1.3) is not included: a device would use its TLS
 //! stack for that.
@@ -9,7 +9,7 @@
 #![no_main]
 
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use ntpkit::client::{ClientRequest, Reply, ValidationConfig};
+use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
 use ntpkit::nts::{AesSivCmac256, NtsAead, NtsSession};
 use ntpkit::{NtpTimestamp, UnixTime};
 use ntpkit_size::*;
@@ -49,14 +49,16 @@ fn run() -> ! {
         let mut reply = [0u8; NTS_LEN];
         let len = receive_nts(&mut reply);
         let t4 = now();
-        match pending.process_nts(server, reply.get(..len).unwrap_or_default(), t4, &config, &mut session) {
+        // Where the reply came from is the network's to say: opaque, as in a firmware.
+        let source = core::hint::black_box(server);
+        match pending.process_with(source, reply.get(..len).unwrap_or_default(), t4, &config, &mut session) {
             Ok(Reply::Sample(sample)) => {
                 publish(0, sample.t3().to_bits());
                 publish(1, sample.offset().to_bits() as u64);
                 publish(2, sample.delay().to_bits() as u64);
                 publish(3, u64::from(sample.stratum().0));
             }
-            Ok(Reply::KissOfDeath(_)) => publish(3, u64::MAX - 1),
+            Ok(Reply::KissOfDeath { .. }) => publish(3, u64::MAX - 1),
             Err(_) => publish(3, u64::MAX),
         }
     }

@@ -19,7 +19,7 @@ use core::net::SocketAddr;
 ///   the scope ID is ignored (RFC 4007 §6 gives global addresses no zone).
 ///
 /// ```
-/// use ntpkit::client::same_server;
+/// use ntpkit::exchange::same_server;
 /// let a = |s: &str| s.parse().unwrap();
 /// assert!(same_server(a("192.0.2.1:123"), a("[::ffff:192.0.2.1]:123")));
 /// assert!(!same_server(a("192.0.2.1:123"), a("192.0.2.1:124")));

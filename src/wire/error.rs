@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use crate::wire::{MAX_EXTENSION_FIELDS, MAX_PACKET_LEN};
+use super::limits::{MAX_EXTENSION_FIELDS, MAX_PACKET_LEN};
 
 /// Why a datagram is not a well-formed NTP packet (returned by
 /// [`Packet::parse`](crate::Packet::parse) and

@@ -1,0 +1,145 @@
+//! One server as the client keeps it: its [`Peer`] state (requests, timers, reach,
+//! filter), and the [`ServerStats`] and [`PeerState`] it shows the caller.
+
+use core::net::SocketAddr;
+use core::time::Duration;
+
+use super::config::{BURST_SPACING, ServerConfig, UNREACHABLE_AFTER};
+#[cfg(feature = "defmt")]
+use super::ids::defmt_addr;
+use super::mitigation::{ClockFilter, PeerEstimate};
+use crate::exchange::{ClientRequest, PendingRequest, SyncResult};
+use crate::time::Instant;
+use crate::time::NtpShort;
+use crate::wire::{LeapIndicator, ReferenceId, Stratum};
+
+/// Whether a server is in use.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PeerState {
+    /// Polled normally.
+    Active,
+    /// Silenced by DENY/RSTR until the given instant.
+    Denied {
+        /// When polling resumes.
+        until: Instant,
+    },
+}
+
+/// What `ntpq -p` shows for a server.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ServerStats {
+    /// The address.
+    pub addr: SocketAddr,
+    /// Reach register: bit 0 is the latest poll, set if it was answered.
+    pub reach: u8,
+    /// Current poll exponent.
+    pub poll: i8,
+    /// When the last sample arrived, if ever.
+    pub last_sample: Option<Instant>,
+    /// The clock filter's estimate, if any sample is held.
+    pub estimate: Option<PeerEstimate>,
+    /// Stratum from the last sample.
+    pub stratum: Stratum,
+    /// Reference ID from the last sample.
+    pub reference_id: ReferenceId,
+    /// Active or denied.
+    pub state: PeerState,
+    /// Whether the last update selected it (survived selection and clustering).
+    pub selected: bool,
+    /// Whether it is the system peer.
+    pub system_peer: bool,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(super) struct Outstanding {
+    pub(super) pending: PendingRequest,
+    pub(super) deadline: Instant,
+}
+
+/// What selection needs from a server's latest sample (not the whole `SyncResult`:
+/// this is per server, in RAM).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct LastSample {
+    pub(super) at: Instant,
+    pub(super) stratum: Stratum,
+    pub(super) leap: LeapIndicator,
+    pub(super) reference_id: ReferenceId,
+    pub(super) root_delay: NtpShort,
+    pub(super) root_dispersion: NtpShort,
+}
+
+impl LastSample {
+    pub(super) fn new(at: Instant, r: &SyncResult) -> Self {
+        Self {
+            at,
+            stratum: r.stratum(),
+            leap: r.leap(),
+            reference_id: r.reference_id(),
+            root_delay: r.root_delay(),
+            root_dispersion: r.root_dispersion(),
+        }
+    }
+}
+
+#[derive(Debug, Hash)]
+pub(super) struct Peer {
+    pub(super) addr: SocketAddr,
+    pub(super) config: ServerConfig,
+    pub(super) request: ClientRequest,
+    pub(super) reach: u8,
+    /// Effective poll exponent: `poll_base`, raised by timeouts and RATE.
+    pub(super) poll: i8,
+    /// Normal poll exponent: starts at min_poll, one step up per 8 good samples.
+    pub(super) poll_base: i8,
+    pub(super) next_poll: Instant,
+    pub(super) burst: u8,
+    pub(super) good_streak: u8,
+    /// Requests that timed out since the last sample (saturating).
+    pub(super) misses: u8,
+    pub(super) outstanding: Option<Outstanding>,
+    pub(super) filter: ClockFilter,
+    pub(super) last: Option<LastSample>,
+    pub(super) state: PeerState,
+    pub(super) selected: bool,
+}
+
+impl Peer {
+    pub(super) fn interval(&self) -> Duration {
+        if self.burst > 0 { BURST_SPACING } else { Duration::from_secs(1u64 << self.poll.clamp(0, 62)) }
+    }
+
+    /// Whether this peer counts towards the default majority (see
+    /// [`ClientConfig::min_sources`]).
+    pub(super) fn counts(&self) -> bool {
+        self.state == PeerState::Active && (self.reach != 0 || self.misses < UNREACHABLE_AFTER)
+    }
+
+    /// When this peer next needs attention.
+    pub(super) fn deadline(&self) -> Instant {
+        match (&self.outstanding, self.state) {
+            (Some(o), _) => o.deadline,
+            (None, PeerState::Denied { until }) => until,
+            (None, PeerState::Active) => self.next_poll,
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for ServerStats {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "ServerStats {{ addr: ");
+        defmt_addr(f, &self.addr);
+        defmt::write!(
+            f,
+            ", reach: {=u8:o}, poll: {=i8}, estimate: {}, stratum: {}, state: {}, selected: {=bool} }}",
+            self.reach,
+            self.poll,
+            self.estimate,
+            self.stratum,
+            self.state,
+            self.selected
+        );
+    }
+}
