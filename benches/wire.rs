@@ -7,7 +7,7 @@
 //! (`floor_copy_48`); for ntpkit next to other crates see `benches/compare/`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use ntpkit::client::{Client, ClientConfig, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, PeerConfig};
 use ntpkit::exchange::{ClientRequest, ValidationConfig};
 use ntpkit::server::{ServerState, respond};
 use ntpkit::time::Instant;
@@ -151,9 +151,7 @@ fn exchange(c: &mut Criterion) {
     };
     for i in 1..=4u8 {
         let addr: SocketAddr = ([192, 0, 2, i], 123).into();
-        client
-            .add_server(Instant::from_nanos(0), addr, ServerConfig::default(), &mut next_nonce)
-            .expect("add");
+        client.add_server(Instant::from_nanos(0), addr, PeerConfig::default(), &mut next_nonce).expect("add");
     }
     let wall = |now: Instant| t1 + NtpDuration::from_nanos(now.as_nanos() as i64).unwrap_or_default();
     let (mut tx, mut rx) = ([0u8; 48], [0u8; 48]);
@@ -191,7 +189,7 @@ criterion_main!(benches);
 #[cfg(all(feature = "mac-aes-cmac", feature = "nts-aes-siv"))]
 fn authenticated(c: &mut Criterion) {
     use ntpkit::auth::AesCmacKey;
-    use ntpkit::nts::fields::{NTS_COOKIE, NtsFields, UNIQUE_IDENTIFIER, append_authenticator, append_field};
+    use ntpkit::nts::fields::{NTS_COOKIE, NtsFields, UNIQUE_IDENTIFIER, append_authenticator};
     use ntpkit::nts::{AesSivCmac256, NtsAead, NtsSession};
     use ntpkit::server::respond_with_key;
     use ntpkit::{MAX_PACKET_LEN, Mode};
@@ -313,7 +311,9 @@ fn authenticated(c: &mut Criterion) {
         };
         let mut reply = [0u8; MAX_PACKET_LEN];
         let mut n = header.emit(&mut reply).expect("header");
-        n = append_field(&mut reply, n, UNIQUE_IDENTIFIER, &uid).expect("uid");
+        n = ntpkit::ExtensionWriter::after(&mut reply, n)
+            .and_then(|mut w| w.push(UNIQUE_IDENTIFIER, &uid).map(|()| w.len()))
+            .expect("uid");
         let mut cookie = vec![0u8; 104];
         cookie[..2].copy_from_slice(&NTS_COOKIE.to_be_bytes());
         cookie[2..4].copy_from_slice(&104u16.to_be_bytes());

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerState, ServerConfig, ServerId};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerConfig, PeerId, PeerState};
 use ntpkit::std_impls::ClientDriver;
 
 const MAX_SERVERS: usize = 8;
@@ -38,7 +38,7 @@ fn print_table(client: &Client<MAX_SERVERS>, now: ntpkit::time::Instant) {
     println!("     remote              refid      st t when poll reach   delay   offset  jitter");
     println!("==================================================================================");
     for id in client.servers() {
-        let Some(s) = client.server_stats(id, now) else { continue };
+        let Some(s) = client.peer_stats(id, now) else { continue };
         let tally = match (s.system_peer, s.selected, s.estimate.is_some(), s.state) {
             (_, _, _, PeerState::Denied { .. }) => ' ',
             (true, _, _, _) => '*',
@@ -99,7 +99,7 @@ fn main() -> ExitCode {
         }
     };
     let mut client: Client<MAX_SERVERS> = Client::new(ClientConfig::default());
-    let config = ServerConfig { min_poll, max_poll: min_poll.max(10), ..ServerConfig::default() };
+    let config = PeerConfig { min_poll, max_poll: min_poll.max(10), ..PeerConfig::default() };
     for host in &hosts {
         let added = resolve(host).ok_or("cannot resolve").and_then(|a| {
             driver.add_server(&mut client, a, config).map_err(|_| "cannot add (non-loopback with --fast?)")
@@ -148,7 +148,7 @@ fn print_system<const N: usize>(u: &ntpkit::client::SystemUpdate<N>) {
         Decision::Step(d) => format!("step {d}"),
         Decision::Panic(d) => format!("panic {d} (not applied)"),
     };
-    let selected: Vec<String> = u.selected.iter().map(|ServerId(i)| i.to_string()).collect();
+    let selected: Vec<String> = u.selected.iter().map(|PeerId(i)| i.to_string()).collect();
     println!(
         "system offset {} uncertainty {} jitter {} stratum {} leap {} selected [{}] -> {decision}\n",
         u.offset,

@@ -31,7 +31,7 @@
 use core::fmt;
 
 use crate::wire::error::EmitError;
-use crate::wire::{HEADER_LEN, PacketView};
+use crate::wire::{ExtensionWriter, PacketView};
 
 /// The longest digest a [`MacKey`] may produce (SHA-1: 20 bytes).
 pub const MAX_DIGEST_LEN: usize = 20;
@@ -151,31 +151,27 @@ pub fn append_mac(key: &impl MacKey, buf: &mut [u8], len: usize) -> Result<usize
     if !matches!(digest_len, 16 | 20) {
         return Err(EmitError::BadMacLength { len: digest_len });
     }
-    if len < HEADER_LEN || !len.is_multiple_of(4) {
-        return Err(EmitError::BadPacketLength { len });
-    }
+    // Check the room first: no digest is computed for a packet that cannot take it.
+    let writer = ExtensionWriter::after(buf, len)?;
     let end = len.saturating_add(4).saturating_add(digest_len);
-    if buf.len() < end {
+    if writer.capacity() < end {
         return Err(EmitError::BufferTooSmall { required: end });
     }
     let mut digest = [0u8; MAX_DIGEST_LEN];
-    key.digest(buf.get(..len).unwrap_or_default(), &mut digest);
-    if let Some(dst) = buf.get_mut(len..end) {
-        let (id, tail) = dst.split_at_mut(4);
-        id.copy_from_slice(&key.key_id().to_be_bytes());
-        tail.copy_from_slice(digest.get(..digest_len).unwrap_or_default());
-    }
-    Ok(end)
+    key.digest(writer.packet(), &mut digest);
+    writer.finish_with_mac(key.key_id(), digest.get(..digest_len).unwrap_or_default())
 }
 
 /// AES-128-CMAC keys (RFC 8573; CMAC as RFC 4493), the recommended NTP MAC.
 #[cfg(feature = "mac-aes-cmac")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-aes-cmac")))]
 pub struct AesCmacKey {
     id: u32,
     key: [u8; 16],
 }
 
 #[cfg(feature = "mac-aes-cmac")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-aes-cmac")))]
 impl AesCmacKey {
     /// A key with identifier `id` (not 0) and 16 bytes of key material.
     pub const fn new(id: u32, key: [u8; 16]) -> Option<Self> {
@@ -184,6 +180,7 @@ impl AesCmacKey {
 }
 
 #[cfg(feature = "mac-aes-cmac")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-aes-cmac")))]
 impl fmt::Debug for AesCmacKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AesCmacKey").field("id", &self.id).finish_non_exhaustive()
@@ -198,6 +195,7 @@ impl defmt::Format for AesCmacKey {
 }
 
 #[cfg(feature = "mac-aes-cmac")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-aes-cmac")))]
 impl MacKey for AesCmacKey {
     fn key_id(&self) -> u32 {
         self.id
@@ -239,12 +237,14 @@ impl Secret {
 /// Legacy MD5 keys: digest = MD5(key ‖ message) (RFC 5905 §7.3). Broken; only for
 /// servers that offer nothing else.
 #[cfg(feature = "mac-md5")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-md5")))]
 pub struct Md5Key {
     id: u32,
     secret: Secret,
 }
 
 #[cfg(feature = "mac-md5")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-md5")))]
 impl Md5Key {
     /// A key with identifier `id` (not 0) and 1 to 64 bytes of key material.
     pub fn new(id: u32, key: &[u8]) -> Option<Self> {
@@ -256,6 +256,7 @@ impl Md5Key {
 }
 
 #[cfg(feature = "mac-md5")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-md5")))]
 impl fmt::Debug for Md5Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Md5Key").field("id", &self.id).finish_non_exhaustive()
@@ -270,6 +271,7 @@ impl defmt::Format for Md5Key {
 }
 
 #[cfg(feature = "mac-md5")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-md5")))]
 impl MacKey for Md5Key {
     fn key_id(&self) -> u32 {
         self.id
@@ -291,12 +293,14 @@ impl MacKey for Md5Key {
 /// Legacy SHA-1 keys: digest = SHA-1(key ‖ message), as ntpd and chrony compute it.
 /// Weak; only for servers that offer nothing better.
 #[cfg(feature = "mac-sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-sha1")))]
 pub struct Sha1Key {
     id: u32,
     secret: Secret,
 }
 
 #[cfg(feature = "mac-sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-sha1")))]
 impl Sha1Key {
     /// A key with identifier `id` (not 0) and 1 to 64 bytes of key material.
     pub fn new(id: u32, key: &[u8]) -> Option<Self> {
@@ -308,6 +312,7 @@ impl Sha1Key {
 }
 
 #[cfg(feature = "mac-sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-sha1")))]
 impl fmt::Debug for Sha1Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sha1Key").field("id", &self.id).finish_non_exhaustive()
@@ -322,6 +327,7 @@ impl defmt::Format for Sha1Key {
 }
 
 #[cfg(feature = "mac-sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mac-sha1")))]
 impl MacKey for Sha1Key {
     fn key_id(&self) -> u32 {
         self.id

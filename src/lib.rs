@@ -5,8 +5,22 @@
 //! sets a clock: you hand it bytes and timestamps, it hands back bytes to send, results
 //! and precise reasons for refusal.
 //!
-//! One complete exchange, driven by hand with a fake clock (the same steps
-//! [`sntp::query`] runs over real sockets):
+//! Ask a server for the time (with `std`, over UDP):
+//!
+//! ```no_run
+//! # #[cfg(feature = "std")] fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use ntpkit::{sntp, std_impls::{StdNonces, SystemClock, UdpTransport}};
+//! let server = "127.0.0.1:123".parse()?;
+//! let mut udp = UdpTransport::bind_for(server)?;
+//! let sample = sntp::query(&mut SystemClock::new(), &mut udp, &mut StdNonces::new(), server, &Default::default())?;
+//! println!("the server is {} ns ahead of us", sample.offset_nanos());
+//! # Ok(()) }
+//! # #[cfg(not(feature = "std"))] fn main() {}
+//! ```
+//!
+//! The same exchange without sockets or clocks, driven by hand with a fake clock (the
+//! steps [`sntp::query`] runs over real sockets, and what a firmware does with its own
+//! network stack):
 //!
 //! ```
 //! use core::net::SocketAddr;
@@ -131,11 +145,20 @@
 //!
 //! ## Features
 //!
-//! * `std` (default): [`std::time::SystemTime`] conversions and the `std_impls` glue
-//!   (system clock, UDP socket transport, nonces, a server loop). Firmware uses
-//!   `default-features = false`.
-//! * `defmt`: [`defmt::Format`](https://docs.rs/defmt) for every public type.
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `std` | yes | `std::time::SystemTime` conversions and the `std_impls` glue: system clock, UDP transport, nonces, a server loop, the `ClientDriver` event loop. Firmware uses `default-features = false`. |
+//! | `defmt` | no | `defmt::Format` for every public type, for firmware logging |
+//! | `mac-aes-cmac` | no | `auth::AesCmacKey`: AES-128-CMAC keys (RFC 8573), the MAC to use |
+//! | `mac-md5` | no | `auth::Md5Key`: legacy MD5 keys for old servers (weak) |
+//! | `mac-sha1` | no | `auth::Sha1Key`: legacy SHA-1 keys for old servers (weak) |
+//! | `nts-aes-siv` | no | `nts::AesSivCmac256`: AEAD_AES_SIV_CMAC_256 for NTS (RFC 8915) |
+//!
+//! Items behind a feature say so in these docs. The cryptography comes from RustCrypto,
+//! `no_std` and without allocation; without these features the only dependencies are
+//! `byteorder` and `heapless`.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -163,6 +186,7 @@ pub mod nts;
 pub mod server;
 pub mod sntp;
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod std_impls;
 pub mod time;
 pub mod traits;

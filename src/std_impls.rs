@@ -208,8 +208,8 @@ impl ClientDriver {
         &mut self,
         client: &mut crate::client::Client<N>,
         addr: SocketAddr,
-        config: crate::client::ServerConfig,
-    ) -> io::Result<crate::client::ServerId> {
+        config: crate::client::PeerConfig,
+    ) -> io::Result<crate::client::PeerId> {
         if self.fast_forward && !addr.ip().is_loopback() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -246,14 +246,14 @@ impl ClientDriver {
     }
 
     /// [`run`](Self::run) with every server authenticated by `auth` (a MAC key, an NTS
-    /// session, or one per server: [`ServerAuth`](crate::client::ServerAuth)), through
+    /// session, or one per server: [`PeerAuth`](crate::client::PeerAuth)), through
     /// [`Client::poll_transmit_with`](crate::client::Client::poll_transmit_with) and
     /// [`Client::handle_response_with`](crate::client::Client::handle_response_with).
     pub fn run_with<const N: usize>(
         &mut self,
         client: &mut crate::client::Client<N>,
         duration: Duration,
-        auth: &mut impl crate::client::ServerAuth,
+        auth: &mut impl crate::client::PeerAuth,
         mut on_event: impl FnMut(&crate::client::Client<N>, crate::client::Event<N>),
     ) -> io::Result<()> {
         let end = self.now().saturating_add(duration);
@@ -293,7 +293,7 @@ impl ClientDriver {
         client: &mut crate::client::Client<N>,
         timeout: Duration,
         buf: &mut [u8],
-        auth: &mut impl crate::client::ServerAuth,
+        auth: &mut impl crate::client::PeerAuth,
     ) -> io::Result<bool> {
         self.socket.set_read_timeout(Some(timeout))?;
         match self.socket.recv_from(buf) {

@@ -7,7 +7,7 @@
 
 use core::net::SocketAddr;
 
-use ntpkit::client::{Client, ClientConfig, Decision, Event, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerConfig};
 use ntpkit::exchange::{ClientRequest, Reply};
 use ntpkit::server::{ServerState, respond};
 use ntpkit::time::Instant;
@@ -104,7 +104,7 @@ fn first_update(rtc: NtpTimestamp, truth: UnixTime) -> (ntpkit::client::SystemUp
         rng ^= rng << 17;
         rng
     };
-    client.add_server(Instant::from_nanos(0), server, ServerConfig::default(), &mut nonces).unwrap();
+    client.add_server(Instant::from_nanos(0), server, PeerConfig::default(), &mut nonces).unwrap();
     let truth0 = NtpTimestamp::from_unix(truth);
     let mut buf = [0u8; 48];
     for _ in 0..50 {

@@ -6,7 +6,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use std::io;
 
-use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Event, PeerConfig};
 use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
 use ntpkit::server::{ServerState, respond};
 use ntpkit::sntp::{QueryConfig, QueryError, query};
@@ -109,7 +109,7 @@ fn r1_transport_errors_are_returned() {
 fn r1_failed_send_is_retried_by_the_client() {
     let mut client: Client<1> = Client::new(ClientConfig::default());
     let mut rng = counter();
-    let config = ServerConfig { min_poll: 4, max_poll: 8, iburst: false, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 8, iburst: false, ..PeerConfig::default() };
     client.add_server(Instant::from_nanos(0), server(), config, &mut rng).unwrap();
     let mut buf = [0u8; 48];
     let t = client.poll_timeout().unwrap();
@@ -123,7 +123,7 @@ fn r1_failed_send_is_retried_by_the_client() {
     client.handle_timeout(next);
     let retry = client.poll_transmit(next, NtpTimestamp::from_bits(EPOCH), &mut rng, &mut buf).unwrap();
     assert!(retry.is_some());
-    let stats = client.server_stats(retry.unwrap().server, next).unwrap();
+    let stats = client.peer_stats(retry.unwrap().server, next).unwrap();
     assert_eq!(stats.poll, 5, "backed off one step");
 }
 

@@ -329,7 +329,7 @@ fn toy_server_that_never_answers_times_out_on_time() {
 /// excluded, and the system offset is within 10 ms.
 #[test]
 fn client_selects_chrony_and_excludes_a_falseticker() {
-    use ntpkit::client::{Client, ClientConfig, Event, ServerConfig, ServerId};
+    use ntpkit::client::{Client, ClientConfig, Event, PeerConfig, PeerId};
     use ntpkit::std_impls::ClientDriver;
     if !available("chronyd") || !available("python3") {
         return;
@@ -339,7 +339,7 @@ fn client_selects_chrony_and_excludes_a_falseticker() {
         Toy::start(11174, &["--offset", "1.0", "--max-requests", "500", "--lifetime", "60"]);
     let mut driver = ClientDriver::new(true).unwrap();
     let mut client: Client<4> = Client::new(ClientConfig::default());
-    let config = ServerConfig { min_poll: 4, max_poll: 6, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 6, ..PeerConfig::default() };
     let mut ids = Vec::new();
     for addr in ["127.0.0.1:11171", "[::1]:11172", "127.0.0.1:11173"] {
         ids.push(driver.add_server(&mut client, addr.parse().unwrap(), config).unwrap());
@@ -356,13 +356,13 @@ fn client_selects_chrony_and_excludes_a_falseticker() {
     assert!(updates.len() > 10, "{} updates", updates.len());
     assert!(updates.iter().all(|u| !u.selected.contains(&liar)), "falseticker selected");
     let last = updates.last().unwrap();
-    let mut selected: Vec<ServerId> = last.selected.iter().copied().collect();
+    let mut selected: Vec<PeerId> = last.selected.iter().copied().collect();
     selected.sort();
     assert_eq!(selected, ids);
     // Well inside the 1 s lie, with room for a loaded machine's loopback delays.
     assert!(last.offset.to_nanos().abs() < 10_000_000, "system offset {}", last.offset);
     let now = driver.now();
-    let liar_stats = client.server_stats(liar, now).unwrap();
+    let liar_stats = client.peer_stats(liar, now).unwrap();
     assert!(liar_stats.reach != 0 && !liar_stats.selected);
     let liar_offset = liar_stats.estimate.unwrap().offset.to_nanos();
     assert!((liar_offset - 1_000_000_000).abs() < 10_000_000, "liar measured at {liar_offset} ns");
@@ -372,7 +372,7 @@ fn client_selects_chrony_and_excludes_a_falseticker() {
 /// that poll while it keeps polling the chronyd server normally.
 #[test]
 fn client_backs_off_from_a_rate_limiting_server() {
-    use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+    use ntpkit::client::{Client, ClientConfig, Event, PeerConfig};
     use ntpkit::std_impls::ClientDriver;
     if !available("chronyd") || !available("python3") {
         return;
@@ -381,7 +381,7 @@ fn client_backs_off_from_a_rate_limiting_server() {
     let (_rate, rate_addr) = Toy::start(11176, &["--stratum", "0", "--refid", "RATE", "--poll", "10"]);
     let mut driver = ClientDriver::new(true).unwrap();
     let mut client: Client<2> = Client::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
-    let config = ServerConfig { min_poll: 4, max_poll: 12, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 12, ..PeerConfig::default() };
     let good = driver.add_server(&mut client, "127.0.0.1:11175".parse().unwrap(), config).unwrap();
     let limited = driver.add_server(&mut client, rate_addr, config).unwrap();
     let mut kisses = 0;
@@ -395,9 +395,9 @@ fn client_backs_off_from_a_rate_limiting_server() {
         .unwrap();
     let now = driver.now();
     // RATE sets max(poll + 1, asked): 10 at the first kiss, one more at each later one.
-    let poll = client.server_stats(limited, now).unwrap().poll;
+    let poll = client.peer_stats(limited, now).unwrap().poll;
     assert!((10..=12).contains(&poll), "poll 2^{poll}");
     assert!((1..=3).contains(&kisses), "{kisses} RATE kisses in 1800 s at poll 2^10");
-    let good_stats = client.server_stats(good, now).unwrap();
+    let good_stats = client.peer_stats(good, now).unwrap();
     assert!(good_stats.poll < 10 && good_stats.reach != 0);
 }

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant as StdInstant};
 
-use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Event, PeerConfig};
 use ntpkit::exchange::{ClientRequest, PendingRequest, Reject, Reply, ValidationConfig};
 use ntpkit::nts::fields::NtsFields;
 use ntpkit::nts::ke::KeResponse;
@@ -219,7 +219,7 @@ fn chronyd_nts_key_exchange_and_authenticated_time() {
 
     // A Client runs chronyd as an NTS server (virtual monotonic time, real packets).
     let mut client = Client::<1>::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
-    let cfg = ServerConfig { min_poll: 4, max_poll: 4, iburst: true, ..ServerConfig::default() };
+    let cfg = PeerConfig { min_poll: 4, max_poll: 4, iburst: true, ..PeerConfig::default() };
     let id = client.add_server(Instant::from_nanos(0), ke.ntp_addr, cfg, &mut StdNonces::new()).unwrap();
     let mut samples = 0;
     let mut mono = Instant::from_nanos(0);

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, SocketAddrV6, UdpSocket};
 use std::process::Command;
 use std::time::Duration;
 
-use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Event, PeerConfig};
 use ntpkit::server::ServerState;
 use ntpkit::std_impls::ClientDriver;
 use ntpkit::{LeapIndicator, NtpTimestamp, Stratum};
@@ -67,7 +67,7 @@ fn in_namespace() {
     let server = SocketAddr::V6(SocketAddrV6::new(server_ip, PORT, 0, client_side));
     let mut driver = ClientDriver::new(false).unwrap();
     let mut client: Client<1> = Client::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
-    let config = ServerConfig { min_poll: 4, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, ..PeerConfig::default() };
     driver.add_server(&mut client, server, config).unwrap();
     let mut samples = Vec::new();
     for _ in 0..20 {
@@ -75,7 +75,7 @@ fn in_namespace() {
             .run(&mut client, Duration::from_millis(500), |c, event| {
                 if let Event::Sample { server, result } = event {
                     samples.push((
-                        c.server_stats(server, ntpkit::time::Instant::from_nanos(0)).unwrap().addr,
+                        c.peer_stats(server, ntpkit::time::Instant::from_nanos(0)).unwrap().addr,
                         result,
                     ));
                 }

@@ -6,20 +6,20 @@
 //! request and the session as they were, and the genuine reply is accepted afterwards.
 //!
 //! The server side is written here from the RFC with the crate's public pieces
-//! ([`append_field`], [`append_authenticator`], [`NtsFields`]); chrony checks the same
+//! (`ExtensionWriter`, [`append_authenticator`], [`NtsFields`]); chrony checks the same
 //! code from the other side in `tests/interop_nts.rs`.
 #![cfg(feature = "nts-aes-siv")]
 
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use ntpkit::client::{Client, ClientConfig, Event, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Event, PeerConfig};
 use ntpkit::exchange::{
     ClientRequest, MacAuth, PendingRequest, Reject, Reply, RequestError, ValidationConfig,
 };
 use ntpkit::nts::fields::{
     AUTHENTICATOR, COOKIE_PLACEHOLDER, EncryptedFields, NTS_COOKIE, NtsFields, UID_LEN, UNIQUE_IDENTIFIER,
-    append_authenticator, append_field,
+    append_authenticator,
 };
 use ntpkit::nts::ke::{KeResponse, NtsKeys};
 use ntpkit::nts::{AesSivCmac256, NtsAead, NtsError, NtsSession, TAG_LEN};
@@ -122,9 +122,13 @@ fn serve(request: &[u8], shape: Shape) -> Vec<u8> {
     let mut buf = [0u8; MAX_PACKET_LEN];
     let mut len = header.emit(&mut buf).unwrap();
     let uid_sent = shape.uid_override.map(|u| u.to_vec()).unwrap_or_else(|| uid.to_vec());
-    len = append_field(&mut buf, len, UNIQUE_IDENTIFIER, &uid_sent).unwrap();
+    len = ntpkit::ExtensionWriter::after(&mut buf, len)
+        .and_then(|mut w| w.push(UNIQUE_IDENTIFIER, &uid_sent).map(|()| w.len()))
+        .unwrap();
     if shape.extra_uid {
-        len = append_field(&mut buf, len, UNIQUE_IDENTIFIER, &uid_sent).unwrap();
+        len = ntpkit::ExtensionWriter::after(&mut buf, len)
+            .and_then(|mut w| w.push(UNIQUE_IDENTIFIER, &uid_sent).map(|()| w.len()))
+            .unwrap();
     }
     if shape.nak || shape.unauthenticated {
         return buf[..len].to_vec();
@@ -138,7 +142,9 @@ fn serve(request: &[u8], shape: Shape) -> Vec<u8> {
     }
     len = append_authenticator(&mut aead(&S2C), &mut buf, len, &[0x5a; 16], &encrypted).unwrap();
     if shape.field_after_authenticator {
-        len = append_field(&mut buf, len, 0x7777, &[0; 28]).unwrap();
+        len = ntpkit::ExtensionWriter::after(&mut buf, len)
+            .and_then(|mut w| w.push(0x7777, &[0; 28]).map(|()| w.len()))
+            .unwrap();
     }
     buf[..len].to_vec()
 }
@@ -367,7 +373,7 @@ fn n6_ntsn_nak_is_reported_and_keeps_the_session() {
     // The same through a Client: an event, the request stays outstanding.
     let mut client = Client::<1>::new(ClientConfig::default());
     let id =
-        client.add_server(Instant::from_nanos(0), server(), ServerConfig::default(), &mut counter()).unwrap();
+        client.add_server(Instant::from_nanos(0), server(), PeerConfig::default(), &mut counter()).unwrap();
     let mut s = session(8);
     let now = Instant::from_nanos(10_000_000_000);
     let mut buf = [0u8; MAX_PACKET_LEN];
@@ -389,7 +395,7 @@ fn n6_ntsn_nak_is_reported_and_keeps_the_session() {
 #[test]
 fn client_runs_a_server_as_nts() {
     let mut client = Client::<1>::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
-    let cfg = ServerConfig { min_poll: 4, max_poll: 4, iburst: false, ..ServerConfig::default() };
+    let cfg = PeerConfig { min_poll: 4, max_poll: 4, iburst: false, ..PeerConfig::default() };
     let id = client.add_server(Instant::from_nanos(0), server(), cfg, &mut counter()).unwrap();
     let mut s = session(8);
     let mut rng = counter();
@@ -439,7 +445,7 @@ fn client_runs_a_server_as_nts() {
 #[test]
 fn per_server_auth_array() {
     let mut client = Client::<2>::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
-    let cfg = ServerConfig { iburst: false, ..ServerConfig::default() };
+    let cfg = PeerConfig { iburst: false, ..PeerConfig::default() };
     let plain_addr: SocketAddr = "127.0.0.1:124".parse().unwrap();
     client.add_server(Instant::from_nanos(0), server(), cfg, &mut || 1).unwrap();
     client.add_server(Instant::from_nanos(0), plain_addr, cfg, &mut || 1).unwrap();
@@ -537,7 +543,7 @@ fn client_with_mac_auth() {
     let key = AesCmacKey::new(7, [0x42; 16]).unwrap();
     let mut auth = MacAuth(&key);
     let mut client = Client::<1>::new(ClientConfig { min_sources: 1, ..ClientConfig::default() });
-    let cfg = ServerConfig { iburst: false, ..ServerConfig::default() };
+    let cfg = PeerConfig { iburst: false, ..PeerConfig::default() };
     client.add_server(Instant::from_nanos(0), server(), cfg, &mut || 1).unwrap();
     let now = Instant::from_nanos(5_000_000_000);
     let mut buf = [0u8; 128];

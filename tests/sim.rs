@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 
 use ntpkit::client::{
-    Client, ClientConfig, Decision, Event, MAX_POLL, PeerState, ServerConfig, ServerId, SystemUpdate,
+    Client, ClientConfig, Decision, Event, MAX_POLL, PeerConfig, PeerId, PeerState, SystemUpdate,
 };
 use ntpkit::exchange::Reject;
 use ntpkit::server::{ServerState, respond, respond_kiss};
@@ -81,7 +81,7 @@ struct Sim<const N: usize> {
     rng: u64,
     updates: Vec<(i64, SystemUpdate<N>)>,
     events: Vec<(i64, Event<N>)>,
-    sent: Vec<(i64, ServerId)>,
+    sent: Vec<(i64, PeerId)>,
     rejects: Vec<Reject>,
 }
 
@@ -89,7 +89,7 @@ impl<const N: usize> Sim<N> {
     fn new(
         servers: Vec<SimServer>,
         config: ClientConfig,
-        server_config: ServerConfig,
+        server_config: PeerConfig,
         client_offset: i64,
     ) -> Self {
         let mut sim = Self {
@@ -243,7 +243,7 @@ impl<const N: usize> Sim<N> {
         &self.updates.last().expect("no update").1
     }
 
-    fn intervals(&self, server: ServerId) -> Vec<i64> {
+    fn intervals(&self, server: PeerId) -> Vec<i64> {
         let times: Vec<i64> = self.sent.iter().filter(|(_, s)| *s == server).map(|(t, _)| *t).collect();
         times.windows(2).map(|w| w[1] - w[0]).collect()
     }
@@ -270,8 +270,8 @@ impl ntpkit::traits::NonceSource for Rng {
     }
 }
 
-fn fast() -> ServerConfig {
-    ServerConfig { min_poll: 4, max_poll: 6, ..ServerConfig::default() }
+fn fast() -> PeerConfig {
+    PeerConfig { min_poll: 4, max_poll: 6, ..PeerConfig::default() }
 }
 
 fn assert_no_client_allocations() {
@@ -296,7 +296,7 @@ fn falseticker_is_outvoted() {
         first.decision
     );
     for (_, u) in &sim.updates {
-        assert!(!u.selected.contains(&ServerId(3)), "falseticker selected: {u:?}");
+        assert!(!u.selected.contains(&PeerId(3)), "falseticker selected: {u:?}");
     }
     let last = sim.last_update();
     let err = last.offset.to_nanos() - sim.true_offset();
@@ -304,7 +304,7 @@ fn falseticker_is_outvoted() {
     assert!(sim.client_offset.abs() < MS, "client clock {} ns off after corrections", sim.client_offset);
     assert!(matches!(last.decision, Decision::Slew(_)));
     assert_eq!(last.stratum, Stratum(3));
-    let stats = sim.client.server_stats(ServerId(3), Instant::from_nanos(sim.now as u64)).unwrap();
+    let stats = sim.client.peer_stats(PeerId(3), Instant::from_nanos(sim.now as u64)).unwrap();
     assert!(!stats.selected && stats.reach != 0);
     assert_no_client_allocations();
     println!("size_of::<Client<4>>() = {} bytes", core::mem::size_of::<Client<4>>());
@@ -356,11 +356,11 @@ fn asymmetry_and_drift() {
 fn poll_intervals_obey_the_bounds_for_a_day() {
     let mut servers: Vec<SimServer> = (0..3).map(|i| SimServer::new(i, 0)).collect();
     servers[2].behaviour = Behaviour::Silent;
-    let config = ServerConfig { min_poll: 4, max_poll: 10, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 10, ..PeerConfig::default() };
     let mut sim: Sim<3> = Sim::new(servers, ClientConfig::default(), config, 0);
     sim.run_for(24 * 3600 * SEC);
     for s in 0..3u8 {
-        let iv = sim.intervals(ServerId(s));
+        let iv = sim.intervals(PeerId(s));
         assert!(iv.len() > 20);
         let burst = ntpkit::client::BURST_LEN as usize;
         assert!(iv[..burst - 1].iter().all(|&d| d == 2 * SEC), "burst {s}: {:?}", &iv[..burst]);
@@ -368,9 +368,9 @@ fn poll_intervals_obey_the_bounds_for_a_day() {
             assert!((16 * SEC..=1024 * SEC).contains(&d), "server {s}: interval {d}");
         }
     }
-    let silent = sim.intervals(ServerId(2));
+    let silent = sim.intervals(PeerId(2));
     assert_eq!(*silent.last().unwrap(), 1024 * SEC, "silent server backs off to the cap");
-    let stats = sim.client.server_stats(ServerId(2), Instant::from_nanos(sim.now as u64)).unwrap();
+    let stats = sim.client.peer_stats(PeerId(2), Instant::from_nanos(sim.now as u64)).unwrap();
     assert_eq!(stats.reach, 0);
     assert!(sim.last_update().selected.len() == 2);
 }
@@ -381,12 +381,12 @@ fn poll_intervals_obey_the_bounds_for_a_day() {
 fn rate_kiss_backs_off() {
     let mut servers: Vec<SimServer> = (0..3).map(|i| SimServer::new(i, 0)).collect();
     servers[0].behaviour = Behaviour::Kiss(KissCode::Rate);
-    let config = ServerConfig { min_poll: 4, max_poll: 12, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 12, ..PeerConfig::default() };
     let mut sim: Sim<3> = Sim::new(servers, ClientConfig::default(), config, 0);
     sim.run_for(12 * 3600 * SEC);
     // Whole seconds: the client reschedules from when each kiss arrives, which carries
     // milliseconds of simulated network jitter.
-    let iv: Vec<i64> = sim.intervals(ServerId(0)).iter().map(|d| d / SEC).collect();
+    let iv: Vec<i64> = sim.intervals(PeerId(0)).iter().map(|d| d / SEC).collect();
     assert!(iv.windows(2).all(|w| w[1] >= w[0]), "{iv:?}");
     assert_eq!(*iv.last().unwrap(), 4096);
     assert!(sim.servers[0].requests < 20, "{} requests to a rate-limiting server", sim.servers[0].requests);
@@ -400,12 +400,12 @@ fn deny_kiss_stops_traffic() {
     servers[1].behaviour = Behaviour::Kiss(KissCode::Deny);
     let mut sim: Sim<3> = Sim::new(servers, ClientConfig::default(), fast(), 0);
     sim.run_for(24 * 3600 * SEC);
-    let iv = sim.intervals(ServerId(1));
+    let iv = sim.intervals(PeerId(1));
     assert!(iv.iter().all(|&d| d >= 3600 * SEC), "{iv:?}");
     assert!((24..=26).contains(&sim.servers[1].requests), "{}", sim.servers[1].requests);
-    let stats = sim.client.server_stats(ServerId(1), Instant::from_nanos(sim.now as u64)).unwrap();
+    let stats = sim.client.peer_stats(PeerId(1), Instant::from_nanos(sim.now as u64)).unwrap();
     assert!(matches!(stats.state, PeerState::Denied { .. }) || stats.reach == 0);
-    assert!(sim.last_update().selected.iter().all(|s| *s != ServerId(1)));
+    assert!(sim.last_update().selected.iter().all(|s| *s != PeerId(1)));
 }
 
 /// Across the 2036 era rollover the offsets stay right (start 10 minutes before).
@@ -436,7 +436,7 @@ fn addr(i: u8) -> SocketAddr {
 }
 
 /// A client with one server and its first request sent; returns the request bytes.
-fn one_server(config: ServerConfig) -> (Client<2>, [u8; 48], Rng) {
+fn one_server(config: PeerConfig) -> (Client<2>, [u8; 48], Rng) {
     let mut client: Client<2> = Client::new(ClientConfig::default());
     let mut rng = Rng(42);
     client.add_server(Instant::from_nanos(0), addr(0), config, &mut rng).unwrap();
@@ -515,7 +515,7 @@ fn b12_reply_after_timeout() {
     let (mut client, req, _) = one_server(fast());
     let deadline = client.poll_timeout().unwrap();
     client.handle_timeout(deadline);
-    assert!(matches!(client.poll_event(), Some(Event::Timeout { server: ServerId(0) })));
+    assert!(matches!(client.poll_event(), Some(Event::Timeout { server: PeerId(0) })));
     let late = reply_to(&req, NtpTimestamp::from_parts(0xeeac_e73b, 1 << 20));
     let before = snapshot(&client);
     assert_eq!(
@@ -533,7 +533,7 @@ fn kiss_reply(request: &[u8; 48], code: KissCode, ppoll: i8) -> [u8; 48] {
 }
 
 fn poll_of(client: &Client<2>) -> i8 {
-    client.server_stats(ServerId(0), Instant::from_nanos(0)).unwrap().poll
+    client.peer_stats(PeerId(0), Instant::from_nanos(0)).unwrap().poll
 }
 
 /// K-1: RATE with a wrong origin changes nothing (CVE-2015-7704).
@@ -555,7 +555,7 @@ fn k1_forged_rate_changes_nothing() {
 #[test]
 fn k2_rate_sets_a_clamped_poll() {
     for (ppoll, expect) in [(17i8, 10i8), (127, 10), (-128, 5), (7, 7)] {
-        let config = ServerConfig { min_poll: 4, max_poll: 10, iburst: false, ..ServerConfig::default() };
+        let config = PeerConfig { min_poll: 4, max_poll: 10, iburst: false, ..PeerConfig::default() };
         let (mut client, req, _) = one_server(config);
         assert_eq!(poll_of(&client), 4);
         let now = client.poll_timeout().unwrap();
@@ -576,7 +576,7 @@ fn k2_rate_sets_a_clamped_poll() {
 /// reply returns it to normal (CVE-2015-7705).
 #[test]
 fn k3_repeated_rate_saturates_then_recovers() {
-    let config = ServerConfig { min_poll: 4, max_poll: 12, iburst: false, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 12, iburst: false, ..PeerConfig::default() };
     let (mut client, mut req, mut rng) = one_server(config);
     let mut polls = vec![poll_of(&client)];
     let mut now = Instant::from_nanos(0);
@@ -607,7 +607,7 @@ fn k4_deny_is_a_timed_hold() {
     client
         .handle_response(now, addr(0), &kiss_reply(&req, KissCode::Deny, 0), NtpTimestamp::from_parts(1, 0))
         .unwrap();
-    let stats = client.server_stats(ServerId(0), now).unwrap();
+    let stats = client.peer_stats(PeerId(0), now).unwrap();
     let PeerState::Denied { until } = stats.state else { panic!("{:?}", stats.state) };
     assert_eq!(until.saturating_duration_since(now), ClientConfig::default().deny_hold);
     assert_eq!(client.poll_timeout(), Some(until));
@@ -628,7 +628,7 @@ fn k4_deny_is_a_timed_hold() {
 /// give intervals of at least 16 s and at most the maximum.
 #[test]
 fn q3_poll_floor_and_ceiling() {
-    let config = ServerConfig { min_poll: 0, max_poll: 127, iburst: false, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 0, max_poll: 127, iburst: false, ..PeerConfig::default() };
     let (mut client, req, _) = one_server(config);
     assert_eq!(poll_of(&client), ntpkit::client::MIN_POLL);
     let now = client.poll_timeout().unwrap();
@@ -641,7 +641,7 @@ fn q3_poll_floor_and_ceiling() {
 /// no replies for 20 polls: the interval doubles up to the cap and never overflows.
 #[test]
 fn q4_backoff_without_replies() {
-    let config = ServerConfig { min_poll: 4, max_poll: 17, iburst: false, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 17, iburst: false, ..PeerConfig::default() };
     let (mut client, _, mut rng) = one_server(config);
     let mut buf = [0u8; 48];
     let mut sends = vec![];
@@ -726,7 +726,7 @@ fn o5_shifted_server_is_outvoted() {
     servers[2].offset = 365 * 86_400 * SEC;
     let mut sim: Sim<4> = Sim::new(servers, ClientConfig::default(), fast(), 0);
     sim.run_for(3600 * SEC);
-    assert!(sim.updates.iter().all(|(_, u)| !u.selected.contains(&ServerId(2))));
+    assert!(sim.updates.iter().all(|(_, u)| !u.selected.contains(&PeerId(2))));
     assert!(sim.updates.iter().all(|(_, u)| u.offset.saturating_abs() < NtpDuration::ONE_SECOND));
 }
 
@@ -839,7 +839,7 @@ fn state_fingerprint_changes_with_state() {
 /// Requests carry the client's current poll exponent (RFC 5905 §7.3), backoff included.
 #[test]
 fn requests_advertise_the_current_poll() {
-    let config = ServerConfig { min_poll: 4, max_poll: 8, iburst: false, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 8, iburst: false, ..PeerConfig::default() };
     let (mut client, first, mut rng) = one_server(config);
     assert_eq!(first[2], 4);
     let mut buf = [0u8; 48];
@@ -890,22 +890,22 @@ fn b13_b14_b15_client_compares_servers_by_address_and_port() {
     }
     assert_eq!(requests.len(), 3);
     let t4 = NtpTimestamp::from_parts(0xeeac_e73b, 1 << 21);
-    let reply_of = |id: ServerId| reply_to(&requests.iter().find(|(s, _)| *s == id).unwrap().1, t1);
+    let reply_of = |id: PeerId| reply_to(&requests.iter().find(|(s, _)| *s == id).unwrap().1, t1);
     let before = snapshot(&client);
     assert_eq!(client.handle_response(t, ll(3, 0), &reply_of(zone2), t4), Err(Reject::OriginMismatch));
     assert_eq!(snapshot(&client), before, "a reply from the wrong zone changed the client");
-    client.handle_response(t, mapped, &reply_of(ServerId(0)), t4).unwrap();
+    client.handle_response(t, mapped, &reply_of(PeerId(0)), t4).unwrap();
     client.handle_response(t, ll(3, 0x1234), &reply_of(zone3), t4).unwrap();
-    let samples: Vec<ServerId> = std::iter::from_fn(|| client.poll_event())
+    let samples: Vec<PeerId> = std::iter::from_fn(|| client.poll_event())
         .filter_map(|e| match e {
             Event::Sample { server, .. } => Some(server),
             _ => None,
         })
         .collect();
-    assert_eq!(samples, vec![ServerId(0), zone3]);
+    assert_eq!(samples, vec![PeerId(0), zone3]);
 }
 
-/// `ServerId` names exactly one slot. `Client<256>` gives its 256 servers the IDs
+/// `PeerId` names exactly one slot. `Client<256>` gives its 256 servers the IDs
 /// 0…255 and refuses a 257th as `Full`; a `Client<257>` does not compile (a doc test
 /// on `Client::new` proves it).
 #[test]
@@ -916,15 +916,15 @@ fn q7_server_ids_identify_one_server() {
     let t0 = Instant::from_nanos(0);
     for i in 0..256u32 {
         let addr = SocketAddr::from(([10, 1, (i >> 8) as u8, i as u8], 123));
-        assert_eq!(client.add_server(t0, addr, fast(), &mut rng), Ok(ServerId(i as u8)));
+        assert_eq!(client.add_server(t0, addr, fast(), &mut rng), Ok(PeerId(i as u8)));
     }
     let extra = SocketAddr::from(([10, 2, 0, 0], 123));
     assert_eq!(client.add_server(t0, extra, fast(), &mut rng), Err(ClientError::Full));
     assert_eq!(client.servers().count(), 256);
-    let stats = client.server_stats(ServerId(255), t0).unwrap();
+    let stats = client.peer_stats(PeerId(255), t0).unwrap();
     assert_eq!(stats.addr, SocketAddr::from(([10, 1, 0, 255], 123)));
-    assert!(client.remove_server(ServerId(255)));
-    assert_eq!(client.add_server(t0, extra, fast(), &mut rng), Ok(ServerId(255)));
+    assert!(client.remove_server(PeerId(255)));
+    assert_eq!(client.add_server(t0, extra, fast(), &mut rng), Ok(PeerId(255)));
 }
 
 // ---------------------------------------------------------------- availability
@@ -937,7 +937,7 @@ fn availability_sim<const N: usize>(dead: &[usize], iburst: bool) -> Sim<N> {
             ..SimServer::new(i as u8, 0)
         })
         .collect();
-    let config = ServerConfig { iburst, ..ServerConfig::default() };
+    let config = PeerConfig { iburst, ..PeerConfig::default() };
     Sim::new(servers, ClientConfig::default(), config, -250 * MS)
 }
 
@@ -988,7 +988,7 @@ fn s2_one_of_two_dead_still_keeps_time() {
     let at = first_update(&mut sim, 120 * SEC).expect("no update with one of two servers dead");
     assert!(at < 15 * SEC, "first update after {at} ns");
     assert_keeps_time(&mut sim, &[0]);
-    let stats = sim.client.server_stats(ServerId(1), Instant::from_nanos(sim.now as u64)).unwrap();
+    let stats = sim.client.peer_stats(PeerId(1), Instant::from_nanos(sim.now as u64)).unwrap();
     assert_eq!(stats.reach, 0);
 }
 
@@ -1026,12 +1026,8 @@ fn s5_liar_that_answers_first_cannot_step_alone() {
         }
         s
     };
-    let mut two: Sim<2> = Sim::new(
-        (0..2).map(liar_first).collect(),
-        ClientConfig::default(),
-        ServerConfig::default(),
-        -250 * MS,
-    );
+    let mut two: Sim<2> =
+        Sim::new((0..2).map(liar_first).collect(), ClientConfig::default(), PeerConfig::default(), -250 * MS);
     two.run_for(3600 * SEC);
     let first_sample = |events: &[(i64, Event<2>)]| {
         events.iter().find_map(|(_, e)| match e {
@@ -1039,23 +1035,19 @@ fn s5_liar_that_answers_first_cannot_step_alone() {
             _ => None,
         })
     };
-    assert_eq!(first_sample(&two.events), Some(ServerId(0)), "the liar did not answer first");
+    assert_eq!(first_sample(&two.events), Some(PeerId(0)), "the liar did not answer first");
     assert!(two.updates.is_empty(), "{:?}", two.updates.first());
     assert_eq!(two.client_offset, -250 * MS, "the clock was touched");
-    let mut three: Sim<3> = Sim::new(
-        (0..3).map(liar_first).collect(),
-        ClientConfig::default(),
-        ServerConfig::default(),
-        -250 * MS,
-    );
+    let mut three: Sim<3> =
+        Sim::new((0..3).map(liar_first).collect(), ClientConfig::default(), PeerConfig::default(), -250 * MS);
     assert!(first_update(&mut three, 60 * SEC).is_some());
     let first = three.events.iter().find_map(|(_, e)| match e {
         Event::Sample { server, .. } => Some(*server),
         _ => None,
     });
-    assert_eq!(first, Some(ServerId(0)), "the liar did not answer first");
+    assert_eq!(first, Some(PeerId(0)), "the liar did not answer first");
     for (_, u) in &three.updates {
-        assert!(!u.selected.contains(&ServerId(0)), "the liar was selected: {u:?}");
+        assert!(!u.selected.contains(&PeerId(0)), "the liar was selected: {u:?}");
     }
     assert_keeps_time(&mut three, &[1, 2]);
 }
@@ -1065,9 +1057,9 @@ fn s5_liar_that_answers_first_cannot_step_alone() {
 fn s6_liar_among_three_is_outvoted() {
     let mut servers: Vec<SimServer> = (0..3).map(|i| SimServer::new(i, 0)).collect();
     servers[1].offset = -2 * SEC;
-    let mut sim: Sim<3> = Sim::new(servers, ClientConfig::default(), ServerConfig::default(), -250 * MS);
+    let mut sim: Sim<3> = Sim::new(servers, ClientConfig::default(), PeerConfig::default(), -250 * MS);
     assert!(first_update(&mut sim, 60 * SEC).is_some());
-    assert!(sim.updates.iter().all(|(_, u)| !u.selected.contains(&ServerId(1))));
+    assert!(sim.updates.iter().all(|(_, u)| !u.selected.contains(&PeerId(1))));
     assert_keeps_time(&mut sim, &[0, 2]);
 }
 

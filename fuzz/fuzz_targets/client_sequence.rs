@@ -6,7 +6,7 @@
 
 use core::net::SocketAddr;
 use libfuzzer_sys::fuzz_target;
-use ntpkit::client::{Client, ClientConfig, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, PeerConfig};
 use ntpkit::server::{ServerState, respond, respond_kiss};
 use ntpkit::time::Instant;
 use ntpkit::{KissCode, LeapIndicator, NtpDuration, NtpTimestamp, Stratum};
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         seed ^= seed << 17;
         seed
     };
-    let config = ServerConfig { min_poll: 4, max_poll: 8, ..ServerConfig::default() };
+    let config = PeerConfig { min_poll: 4, max_poll: 8, ..PeerConfig::default() };
     for i in 0..3 {
         let _ = client.add_server(Instant::from_nanos(0), addr(i), config, &mut rng);
     }

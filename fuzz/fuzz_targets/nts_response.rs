@@ -12,9 +12,7 @@
 use core::net::SocketAddr;
 use libfuzzer_sys::fuzz_target;
 use ntpkit::exchange::{ClientRequest, ValidationConfig};
-use ntpkit::nts::fields::{
-    EncryptedFields, NTS_COOKIE, NtsFields, UNIQUE_IDENTIFIER, append_authenticator, append_field,
-};
+use ntpkit::nts::fields::{EncryptedFields, NTS_COOKIE, NtsFields, UNIQUE_IDENTIFIER, append_authenticator};
 use ntpkit::nts::ke::MAX_COOKIE_LEN;
 use ntpkit::nts::{AesSivCmac256, NtsAead, NtsSession};
 use ntpkit::{
@@ -68,7 +66,9 @@ fuzz_target!(|data: &[u8]| {
         };
         let mut buf = [0u8; MAX_PACKET_LEN];
         let mut n = header.emit(&mut buf).unwrap();
-        n = append_field(&mut buf, n, UNIQUE_IDENTIFIER, &uid).unwrap();
+        n = ntpkit::ExtensionWriter::after(&mut buf, n)
+            .and_then(|mut w| w.push(UNIQUE_IDENTIFIER, &uid).map(|()| w.len()))
+            .unwrap();
         let plaintext = &body[..body.len().min(900) & !3];
         let Ok(n) = append_authenticator(
             &mut AesSivCmac256::from_key(&S2C).unwrap(),

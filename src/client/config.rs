@@ -1,4 +1,4 @@
-//! Settings: per server ([`ServerConfig`]) and for the whole client
+//! Settings: per server ([`PeerConfig`]) and for the whole client
 //! ([`ClientConfig`]), with the protocol constants they are bounded by.
 
 use core::time::Duration;
@@ -25,7 +25,7 @@ pub const EVENT_CAPACITY: usize = 8;
 /// Per-server settings.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct ServerConfig {
+pub struct PeerConfig {
     /// NTP version to speak: default 4.
     pub version: Version,
     /// Smallest poll exponent, clamped to [`MIN_POLL`]..=[`MAX_POLL`]: default 6 (64 s).
@@ -38,13 +38,13 @@ pub struct ServerConfig {
     pub prefer: bool,
 }
 
-impl Default for ServerConfig {
+impl Default for PeerConfig {
     fn default() -> Self {
         Self { version: Version::V4, min_poll: 6, max_poll: 10, iburst: true, prefer: false }
     }
 }
 
-impl ServerConfig {
+impl PeerConfig {
     pub(crate) const fn bounds(&self) -> (i8, i8) {
         let min = clamp_poll(self.min_poll);
         let max = clamp_poll(self.max_poll);
@@ -117,10 +117,10 @@ mod tests {
 
     #[test]
     fn poll_bounds_are_clamped_and_ordered() {
-        let c = ServerConfig { min_poll: -5, max_poll: 99, ..ServerConfig::default() };
+        let c = PeerConfig { min_poll: -5, max_poll: 99, ..PeerConfig::default() };
         assert_eq!(c.bounds(), (MIN_POLL, MAX_POLL));
-        let c = ServerConfig { min_poll: 9, max_poll: 6, ..ServerConfig::default() };
+        let c = PeerConfig { min_poll: 9, max_poll: 6, ..PeerConfig::default() };
         assert_eq!(c.bounds(), (9, 9));
-        assert_eq!(ServerConfig::default().bounds(), (6, 10));
+        assert_eq!(PeerConfig::default().bounds(), (6, 10));
     }
 }

@@ -6,7 +6,7 @@ use core::net::SocketAddr;
 
 use heapless::Vec;
 
-use super::ids::ServerId;
+use super::ids::PeerId;
 #[cfg(feature = "defmt")]
 use super::ids::defmt_addr;
 use crate::exchange::{RequestError, SyncResult};
@@ -59,7 +59,7 @@ pub struct SystemUpdate<const N: usize> {
     /// System jitter: √(selection jitter² + peer jitter²) of the system peer.
     pub jitter: NtpDuration,
     /// The survivors of selection and clustering, system peer first.
-    pub selected: Vec<ServerId, N>,
+    pub selected: Vec<PeerId, N>,
     /// Stratum the client would advertise: the system peer's + 1.
     pub stratum: Stratum,
     /// Leap indicator held by a majority of the survivors, else none.
@@ -94,21 +94,21 @@ pub enum Event<const N: usize> {
     /// A server's reply was accepted.
     Sample {
         /// The server.
-        server: ServerId,
+        server: PeerId,
         /// The exchange's result.
         result: SyncResult,
     },
     /// A server sent a kiss-o'-death (acted on as RFC 5905 §7.4 says).
     KissOfDeath {
         /// The server.
-        server: ServerId,
+        server: PeerId,
         /// The code.
         code: KissCode,
     },
     /// No reply within the response timeout.
     Timeout {
         /// The server.
-        server: ServerId,
+        server: PeerId,
     },
     /// A new system estimate.
     Update(SystemUpdate<N>),
@@ -116,7 +116,7 @@ pub enum Event<const N: usize> {
     /// (with NTS: no cookie left, run NTS-KE again and replace the session).
     AuthUnavailable {
         /// The server.
-        server: ServerId,
+        server: PeerId,
         /// Why.
         error: RequestError,
     },
@@ -128,7 +128,7 @@ pub enum Event<const N: usize> {
 #[must_use]
 pub struct Transmit {
     /// The server.
-    pub server: ServerId,
+    pub server: PeerId,
     /// Its address.
     pub addr: SocketAddr,
     /// Bytes written at the start of the buffer.

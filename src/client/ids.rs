@@ -1,4 +1,4 @@
-//! [`ServerId`]: which of a client's servers an event or a statistic is about.
+//! [`PeerId`]: which of a client's servers an event or a statistic is about.
 
 #[cfg(feature = "defmt")]
 use core::net::SocketAddr;
@@ -7,9 +7,9 @@ use core::net::SocketAddr;
 /// slot has its own ID.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct ServerId(pub u8);
+pub struct PeerId(pub u8);
 
-impl ServerId {
+impl PeerId {
     /// The ID of slot `index`; a [`Client`](super::Client) has at most 256 slots
     /// (checked when it is built), so every index fits.
     pub(crate) fn of_index(index: usize) -> Self {
@@ -33,7 +33,7 @@ mod tests {
     #[test]
     fn every_slot_index_has_its_own_id() {
         for i in 0..256usize {
-            assert_eq!(usize::from(ServerId::of_index(i).0), i);
+            assert_eq!(usize::from(PeerId::of_index(i).0), i);
         }
     }
 }

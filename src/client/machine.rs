@@ -4,14 +4,14 @@ use core::net::SocketAddr;
 
 use heapless::Deque;
 
-use super::config::{BURST_LEN, ClientConfig, EVENT_CAPACITY, MIN_POLL, ServerConfig};
+use super::config::{BURST_LEN, ClientConfig, EVENT_CAPACITY, MIN_POLL, PeerConfig};
 use super::events::{ClientError, Decision, Event, Transmit};
 use super::fingerprint::Fnv1a;
-use super::ids::ServerId;
+use super::ids::PeerId;
 use super::mitigation::{ClockFilter, Stage};
-use super::peer::{LastSample, Outstanding, Peer, PeerState, ServerStats};
+use super::peer::{LastSample, Outstanding, Peer, PeerState, PeerStats};
+use super::peer_auth::{ForServer, PeerAuth};
 use super::select::select;
-use super::server_auth::{ForServer, ServerAuth};
 use crate::exchange::{ClientRequest, NoAuth, Reject, Reply, RequestError};
 use crate::math::int::div_rem_u64;
 use crate::time::{Instant, NtpTimestamp};
@@ -50,7 +50,7 @@ pub struct Client<const N: usize> {
 impl<const N: usize> Client<N> {
     /// A client with no servers.
     ///
-    /// `N` is at most 256, so that every slot has its own [`ServerId`]; a larger `N`
+    /// `N` is at most 256, so that every slot has its own [`PeerId`]; a larger `N`
     /// does not compile:
     ///
     /// ```compile_fail
@@ -58,7 +58,7 @@ impl<const N: usize> Client<N> {
     /// let client = Client::<257>::new(ClientConfig::default());
     /// ```
     pub fn new(config: ClientConfig) -> Self {
-        const { assert!(N <= 256, "Client<N>: N must be at most 256 (ServerId is a u8)") };
+        const { assert!(N <= 256, "Client<N>: N must be at most 256 (PeerId is a u8)") };
         Self {
             config,
             peers: [const { None }; N],
@@ -74,9 +74,9 @@ impl<const N: usize> Client<N> {
         &mut self,
         now: Instant,
         addr: SocketAddr,
-        config: ServerConfig,
+        config: PeerConfig,
         nonces: &mut impl NonceSource,
-    ) -> Result<ServerId, ClientError> {
+    ) -> Result<PeerId, ClientError> {
         if self.peers.iter().flatten().any(|p| crate::exchange::same_server(p.addr, addr)) {
             return Err(ClientError::Duplicate);
         }
@@ -103,11 +103,11 @@ impl<const N: usize> Client<N> {
             state: PeerState::Active,
             selected: false,
         });
-        Ok(ServerId(u8::try_from(index).unwrap_or(u8::MAX)))
+        Ok(PeerId(u8::try_from(index).unwrap_or(u8::MAX)))
     }
 
     /// Removes a server; a reply still in flight from it is then rejected.
-    pub fn remove_server(&mut self, id: ServerId) -> bool {
+    pub fn remove_server(&mut self, id: PeerId) -> bool {
         let removed = self.peers.get_mut(usize::from(id.0)).and_then(Option::take).is_some();
         if removed && self.system_peer == Some(usize::from(id.0)) {
             self.system_peer = None;
@@ -139,7 +139,7 @@ impl<const N: usize> Client<N> {
                     let (_, max) = peer.config.bounds();
                     peer.poll = peer.poll.saturating_add(1).min(max);
                 }
-                push_event(&mut self.events, Event::Timeout { server: ServerId::of_index(index) });
+                push_event(&mut self.events, Event::Timeout { server: PeerId::of_index(index) });
             }
             if let PeerState::Denied { until } = peer.state {
                 if now >= until {
@@ -168,7 +168,7 @@ impl<const N: usize> Client<N> {
     }
 
     /// [`poll_transmit`](Self::poll_transmit), with each request authenticated by
-    /// `auth` (a symmetric key, NTS, or per server; see [`ServerAuth`]). Pass the same
+    /// `auth` (a symmetric key, NTS, or per server; see [`PeerAuth`]). Pass the same
     /// `auth` to [`handle_response_with`](Self::handle_response_with). A request that
     /// `auth` cannot protect (an NTS session out of cookies) is not sent: the server
     /// skips this poll and an [`Event::AuthUnavailable`] says why.
@@ -178,7 +178,7 @@ impl<const N: usize> Client<N> {
         t1: NtpTimestamp,
         nonces: &mut impl NonceSource,
         buf: &mut [u8],
-        auth: &mut (impl ServerAuth + ?Sized),
+        auth: &mut (impl PeerAuth + ?Sized),
     ) -> Result<Option<Transmit>, RequestError> {
         for (index, slot) in self.peers.iter_mut().enumerate() {
             let Some(peer) = slot else { continue };
@@ -187,7 +187,7 @@ impl<const N: usize> Client<N> {
             }
             // The poll field carries our current poll exponent (RFC 5905 §7.3).
             peer.request = core::mem::take(&mut peer.request).poll(Poll(peer.poll));
-            let server = ServerId::of_index(index);
+            let server = PeerId::of_index(index);
             let interval = peer.interval();
             let (len, pending) =
                 match peer.request.build_with(peer.addr, t1, nonces, buf, &mut ForServer(auth, server)) {
@@ -217,7 +217,7 @@ impl<const N: usize> Client<N> {
 
     /// Replaces the T1 of the request outstanding to `server` with a more exact send
     /// time (a kernel or hardware transmit timestamp).
-    pub fn handle_sent(&mut self, server: ServerId, t1: NtpTimestamp) {
+    pub fn handle_sent(&mut self, server: PeerId, t1: NtpTimestamp) {
         if let Some(o) = self.peer_mut(server).and_then(|p| p.outstanding.as_mut()) {
             o.pending.set_t1(t1);
         }
@@ -250,7 +250,7 @@ impl<const N: usize> Client<N> {
     /// [`KissCode::Ntsn`] and returns `Ok`; the request stays outstanding, so the
     /// authentic reply that may follow is still accepted (RFC 8915 §5.7: the NAK can be
     /// forged; run NTS-KE again if no authentic reply comes by the next poll).
-    pub fn handle_response_with<A: ServerAuth + ?Sized>(
+    pub fn handle_response_with<A: PeerAuth + ?Sized>(
         &mut self,
         now: Instant,
         source: SocketAddr,
@@ -274,7 +274,7 @@ impl<const N: usize> Client<N> {
         let Some(outstanding) = peer.outstanding.as_mut() else {
             return Err(Reject::NotAwaitingResponse);
         };
-        let server = ServerId::of_index(index);
+        let server = PeerId::of_index(index);
         let mut auth = ForServer(auth, server);
         let reply = match outstanding.pending.process_with(source, datagram, t4, &validation, &mut auth) {
             Ok(reply) => reply,
@@ -361,11 +361,11 @@ impl<const N: usize> Client<N> {
     }
 
     /// The statistics `ntpq -p` shows, for the server in slot `id`.
-    pub fn server_stats(&self, id: ServerId, now: Instant) -> Option<ServerStats> {
+    pub fn peer_stats(&self, id: PeerId, now: Instant) -> Option<PeerStats> {
         let index = usize::from(id.0);
         let peer = self.peers.get(index)?.as_ref()?;
         let precision = self.config.validation.local_precision.to_duration();
-        Some(ServerStats {
+        Some(PeerStats {
             addr: peer.addr,
             reach: peer.reach,
             poll: peer.poll,
@@ -380,11 +380,11 @@ impl<const N: usize> Client<N> {
     }
 
     /// The ids of the servers currently configured.
-    pub fn servers(&self) -> impl Iterator<Item = ServerId> + '_ {
-        self.peers.iter().enumerate().filter(|(_, p)| p.is_some()).map(|(i, _)| ServerId::of_index(i))
+    pub fn servers(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.peers.iter().enumerate().filter(|(_, p)| p.is_some()).map(|(i, _)| PeerId::of_index(i))
     }
 
-    fn peer_mut(&mut self, server: ServerId) -> Option<&mut Peer> {
+    fn peer_mut(&mut self, server: PeerId) -> Option<&mut Peer> {
         self.peers.get_mut(usize::from(server.0))?.as_mut()
     }
 

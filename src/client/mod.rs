@@ -7,13 +7,13 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `machine.rs` | [`Client`] and its call contract: timers, transmits, replies, events |
-//! | `config.rs` | [`ServerConfig`], [`ClientConfig`] and the protocol constants |
+//! | `config.rs` | [`PeerConfig`], [`ClientConfig`] and the protocol constants |
 //! | `events.rs` | [`Event`], [`SystemUpdate`], [`Decision`], [`Transmit`], [`ClientError`] |
-//! | `peer.rs` | one server's state; [`ServerStats`], [`PeerState`] |
+//! | `peer.rs` | one server's state; [`PeerStats`], [`PeerState`] |
 //! | `mitigation.rs` | the clock filter and the intersection, cluster and combine algorithms |
 //! | `select.rs` | selection over all servers, from filters to one [`SystemUpdate`] |
-//! | `server_auth.rs` | [`ServerAuth`]: an authentication per server |
-//! | `ids.rs`, `fingerprint.rs` | [`ServerId`]; the hash behind [`Client::state_fingerprint`] |
+//! | `peer_auth.rs` | [`PeerAuth`]: an authentication per server |
+//! | `ids.rs`, `fingerprint.rs` | [`PeerId`]; the hash behind [`Client::state_fingerprint`] |
 
 mod config;
 mod events;
@@ -22,16 +22,15 @@ mod ids;
 mod machine;
 mod mitigation;
 mod peer;
+mod peer_auth;
 mod select;
-mod server_auth;
 
 pub use config::{
-    BURST_LEN, BURST_SPACING, ClientConfig, EVENT_CAPACITY, MAX_POLL, MIN_POLL, ServerConfig,
-    UNREACHABLE_AFTER,
+    BURST_LEN, BURST_SPACING, ClientConfig, EVENT_CAPACITY, MAX_POLL, MIN_POLL, PeerConfig, UNREACHABLE_AFTER,
 };
 pub use events::{ClientError, Decision, Event, SystemUpdate, Transmit};
-pub use ids::ServerId;
+pub use ids::PeerId;
 pub use machine::Client;
 pub use mitigation::{FILTER_STAGES, PeerEstimate};
-pub use peer::{PeerState, ServerStats};
-pub use server_auth::ServerAuth;
+pub use peer::{PeerState, PeerStats};
+pub use peer_auth::PeerAuth;

@@ -1,10 +1,10 @@
 //! One server as the client keeps it: its [`Peer`] state (requests, timers, reach,
-//! filter), and the [`ServerStats`] and [`PeerState`] it shows the caller.
+//! filter), and the [`PeerStats`] and [`PeerState`] it shows the caller.
 
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use super::config::{BURST_SPACING, ServerConfig, UNREACHABLE_AFTER};
+use super::config::{BURST_SPACING, PeerConfig, UNREACHABLE_AFTER};
 #[cfg(feature = "defmt")]
 use super::ids::defmt_addr;
 use super::mitigation::{ClockFilter, PeerEstimate};
@@ -28,7 +28,7 @@ pub enum PeerState {
 
 /// What `ntpq -p` shows for a server.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct ServerStats {
+pub struct PeerStats {
     /// The address.
     pub addr: SocketAddr,
     /// Reach register: bit 0 is the latest poll, set if it was answered.
@@ -86,7 +86,7 @@ impl LastSample {
 #[derive(Debug, Hash)]
 pub(super) struct Peer {
     pub(super) addr: SocketAddr,
-    pub(super) config: ServerConfig,
+    pub(super) config: PeerConfig,
     pub(super) request: ClientRequest,
     pub(super) reach: u8,
     /// Effective poll exponent: `poll_base`, raised by timeouts and RATE.
@@ -127,9 +127,9 @@ impl Peer {
 }
 
 #[cfg(feature = "defmt")]
-impl defmt::Format for ServerStats {
+impl defmt::Format for PeerStats {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "ServerStats {{ addr: ");
+        defmt::write!(f, "PeerStats {{ addr: ");
         defmt_addr(f, &self.addr);
         defmt::write!(
             f,

@@ -7,7 +7,7 @@ use heapless::Vec;
 
 use super::config::ClientConfig;
 use super::events::{Decision, SystemUpdate};
-use super::ids::ServerId;
+use super::ids::PeerId;
 use super::mitigation::{Candidate, cluster, combine, intersect, ns_to_duration, rms_about};
 use super::peer::{Peer, PeerState};
 use crate::math::int::{insertion_sort_by_key, isqrt, swap_copy};
@@ -87,7 +87,7 @@ pub(super) fn select<const N: usize>(
     let offset = combine(&survivors);
     let select_jitter = rms_about(system.offset, survivors.iter().map(|c| c.offset), 1);
     let jitter = ns_to_duration(isqrt(square_ns(select_jitter).saturating_add(square_ns(system.jitter))));
-    let mut selected: Vec<ServerId, N> = Vec::new();
+    let mut selected: Vec<PeerId, N> = Vec::new();
     let mut leaps = [0usize; 4];
     for peer in peers.iter_mut().flatten() {
         peer.selected = false;
@@ -101,7 +101,7 @@ pub(super) fn select<const N: usize>(
                 }
             }
         }
-        let _ = selected.push(ServerId::of_index(c.index));
+        let _ = selected.push(PeerId::of_index(c.index));
     }
     let majority = survivors.len() >> 1;
     let leap = [LeapIndicator::InsertSecond, LeapIndicator::DeleteSecond]

@@ -11,7 +11,7 @@ use crate::wire::error::EmitError;
 #[non_exhaustive]
 pub enum RequestError {
     /// The nonce source gave zero, the previous nonce or the clock reading
-    /// [`ClientRequest::NONCE_ATTEMPTS`] times in a row: it is broken, and sending a
+    /// [`ClientRequest::NONCE_ATTEMPTS`](super::ClientRequest::NONCE_ATTEMPTS) times in a row: it is broken, and sending a
     /// guessable nonce would make spoofing easy (draft-ietf-ntp-data-minimization).
     Rng,
     /// The output buffer is too small.

@@ -62,9 +62,11 @@ pub trait NtsAead {
 /// implementation supports, from the RustCrypto `aes-siv` crate (no_std, no alloc).
 /// The key is 32 bytes: the CMAC half, then the CTR half.
 #[cfg(feature = "nts-aes-siv")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
 pub struct AesSivCmac256(aes_siv::siv::Aes128Siv);
 
 #[cfg(feature = "nts-aes-siv")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
 impl fmt::Debug for AesSivCmac256 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AesSivCmac256 { .. }")
@@ -79,6 +81,7 @@ impl defmt::Format for AesSivCmac256 {
 }
 
 #[cfg(feature = "nts-aes-siv")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
 impl NtsAead for AesSivCmac256 {
     const ALGORITHM: u16 = super::ke::AEAD_AES_SIV_CMAC_256;
     const KEY_LEN: usize = 32;

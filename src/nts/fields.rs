@@ -1,5 +1,5 @@
 //! The NTS extension fields of RFC 8915 §5.3–5.6 in an NTP packet: reading them out of
-//! a framed packet ([`NtsFields::parse`]), writing them ([`append_field`],
+//! a framed packet ([`NtsFields::parse`]), writing them (with [`ExtensionWriter`], and
 //! [`append_authenticator`]) and walking the encrypted fields inside an authenticator
 //! ([`EncryptedFields`]).
 
@@ -9,7 +9,7 @@ use byteorder::{BigEndian, ByteOrder};
 
 use super::aead::{NtsAead, TAG_LEN};
 use crate::wire::error::EmitError;
-use crate::wire::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView};
+use crate::wire::{ExtensionWriter, HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView};
 
 /// Extension field type: Unique Identifier (RFC 8915 §5.3).
 pub const UNIQUE_IDENTIFIER: u16 = 0x0104;
@@ -218,47 +218,10 @@ impl<'a> NtsFields<'a> {
     }
 }
 
-/// Writes an extension field of `field_type` at `buf[at..]`: `value` then zeros up to
-/// `wire_len` bytes in all. Returns the end.
-fn put_field(
-    buf: &mut [u8],
-    at: usize,
-    field_type: u16,
-    value: &[u8],
-    wire_len: usize,
-) -> Result<usize, EmitError> {
-    let end = at.saturating_add(wire_len);
-    if end > MAX_PACKET_LEN {
-        return Err(EmitError::PacketTooLong { len: end });
-    }
-    let field = buf.get_mut(at..end).ok_or(EmitError::BufferTooSmall { required: end })?;
-    let value_end = value.len().saturating_add(4);
-    if wire_len < value_end || wire_len < 16 || !wire_len.is_multiple_of(4) {
-        return Err(EmitError::BadPacketLength { len: wire_len });
-    }
-    let length = u16::try_from(wire_len).map_err(|_| EmitError::PacketTooLong { len: end })?;
-    field.fill(0);
-    BigEndian::write_u16(field.get_mut(0..2).unwrap_or_default(), field_type);
-    BigEndian::write_u16(field.get_mut(2..4).unwrap_or_default(), length);
-    if let Some(dst) = field.get_mut(4..value_end) {
-        dst.copy_from_slice(value);
-    }
-    Ok(end)
-}
-
 /// The wire length of a field carrying `value_len` bytes: padded to 4, at least 16.
 pub const fn field_len(value_len: usize) -> usize {
     let n = pad4(value_len.saturating_add(4));
     if n < 16 { 16 } else { n }
-}
-
-/// Appends an extension field (padded to 4 bytes, at least 16 in all) after the packet
-/// in `buf[..len]`; returns the new length. On error nothing is written.
-pub fn append_field(buf: &mut [u8], len: usize, field_type: u16, value: &[u8]) -> Result<usize, EmitError> {
-    if len < HEADER_LEN || !len.is_multiple_of(4) {
-        return Err(EmitError::BadPacketLength { len });
-    }
-    put_field(buf, len, field_type, value, field_len(value.len()))
 }
 
 /// The wire length of an authenticator with a `nonce_len`-byte nonce over
@@ -300,32 +263,26 @@ pub fn append_authenticator<A: NtsAead>(
     if buf.len() < end {
         return Err(NtsError::Emit(EmitError::BufferTooSmall { required: end }));
     }
-    let (packet, rest) = buf.split_at_mut(len);
-    let field = rest.get_mut(..wire_len).unwrap_or_default();
-    field.fill(0);
-    let length = u16::try_from(wire_len).unwrap_or(u16::MAX);
-    BigEndian::write_u16(field.get_mut(0..2).unwrap_or_default(), AUTHENTICATOR);
-    BigEndian::write_u16(field.get_mut(2..4).unwrap_or_default(), length);
-    BigEndian::write_u16(field.get_mut(4..6).unwrap_or_default(), nonce_len);
-    BigEndian::write_u16(field.get_mut(6..8).unwrap_or_default(), ct_len16);
-    let nonce_at = 8usize;
-    let ct_at = nonce_at.saturating_add(pad4(nonce.len()));
-    if let Some(dst) = field.get_mut(nonce_at..nonce_at.saturating_add(nonce.len())) {
-        dst.copy_from_slice(nonce);
-    }
-    let body_at = ct_at.saturating_add(TAG_LEN);
-    let body = field.get_mut(body_at..body_at.saturating_add(plaintext.len())).unwrap_or_default();
-    body.copy_from_slice(plaintext);
-    let tag = match key.seal(nonce, packet, body) {
-        Ok(tag) => tag,
-        Err(_) => {
-            field.fill(0);
-            return Err(NtsError::Aead);
+    let mut writer = ExtensionWriter::after(buf, len)?;
+    // The value: nonce length, ciphertext length, the nonce, the ciphertext (tag first,
+    // then the sealed fields), each padded to 4 (RFC 8915 §5.6).
+    writer.push_with(AUTHENTICATOR, wire_len.saturating_sub(4), |packet, value| {
+        BigEndian::write_u16(value.get_mut(0..2).unwrap_or_default(), nonce_len);
+        BigEndian::write_u16(value.get_mut(2..4).unwrap_or_default(), ct_len16);
+        let nonce_at = 4usize;
+        let ct_at = nonce_at.saturating_add(pad4(nonce.len()));
+        if let Some(dst) = value.get_mut(nonce_at..nonce_at.saturating_add(nonce.len())) {
+            dst.copy_from_slice(nonce);
         }
-    };
-    if let Some(dst) = field.get_mut(ct_at..body_at) {
-        dst.copy_from_slice(&tag);
-    }
+        let body_at = ct_at.saturating_add(TAG_LEN);
+        let body = value.get_mut(body_at..body_at.saturating_add(plaintext.len())).unwrap_or_default();
+        body.copy_from_slice(plaintext);
+        let tag = key.seal(nonce, packet, body).map_err(|_| NtsError::Aead)?;
+        if let Some(dst) = value.get_mut(ct_at..body_at) {
+            dst.copy_from_slice(&tag);
+        }
+        Ok::<(), NtsError>(())
+    })?;
     Ok(end)
 }
 

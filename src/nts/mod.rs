@@ -19,6 +19,7 @@ pub mod ke;
 pub mod session;
 
 #[cfg(feature = "nts-aes-siv")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
 pub use aead::AesSivCmac256;
 pub use aead::{AeadError, NtsAead, TAG_LEN};
 pub use fields::NtsError;

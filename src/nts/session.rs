@@ -8,12 +8,14 @@ use heapless::Deque;
 use super::aead::NtsAead;
 use super::fields::{
     COOKIE_PLACEHOLDER, EncryptedFields, MIN_NONCE_LEN, NTS_COOKIE, NtsError, NtsFields, UID_LEN,
-    UNIQUE_IDENTIFIER, append_authenticator, append_field, authenticator_len, field_len,
+    UNIQUE_IDENTIFIER, append_authenticator, authenticator_len, field_len,
 };
 use super::ke::{Cookie, KeResponse, MAX_COOKIE_LEN, NtsKeys};
 use crate::traits::NonceSource;
 use crate::wire::error::EmitError;
-use crate::wire::{HEADER_LEN, KissCode, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView, Stratum};
+use crate::wire::{
+    ExtensionWriter, HEADER_LEN, KissCode, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView, Stratum,
+};
 
 /// Cookies a session keeps by default: RFC 8915 §4.1.6 suggests servers hand out
 /// eight.
@@ -204,12 +206,15 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
         for chunk in nonce.chunks_exact_mut(8) {
             chunk.copy_from_slice(&random.next_nonce().to_be_bytes());
         }
-        let mut end = append_field(buf, len, UNIQUE_IDENTIFIER, &uid)?;
-        end = append_field(buf, end, NTS_COOKIE, cookie)?;
+        let mut writer = ExtensionWriter::after(buf, len)?;
+        writer.push(UNIQUE_IDENTIFIER, &uid)?;
+        writer.push(NTS_COOKIE, cookie)?;
         let zeros = ZEROS.get(..cookie.len()).unwrap_or_default();
         for _ in 0..placeholders {
-            end = append_field(buf, end, COOKIE_PLACEHOLDER, zeros)?;
+            writer.push(COOKIE_PLACEHOLDER, zeros)?;
         }
+        // No `finish`: the Authenticator follows, and it is longer than 28 bytes.
+        let end = writer.len();
         let end = match append_authenticator(&mut self.c2s, buf, end, &nonce, &[]) {
             Ok(end) => end,
             Err(e) => {

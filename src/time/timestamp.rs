@@ -163,6 +163,7 @@ impl NtpTimestamp {
     /// The era-resolved time as a [`std::time::SystemTime`], by the RFC 4330 rule
     /// (1968–2104), or `None` if the platform cannot represent it.
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn to_system_time(self) -> Option<std::time::SystemTime> {
         self.to_unix_rfc4330().to_system_time()
     }
@@ -170,6 +171,7 @@ impl NtpTimestamp {
     /// The timestamp of a [`std::time::SystemTime`] (era dropped), or `None` if it is
     /// more than 2⁶³ s from the Unix epoch.
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn from_system_time(time: std::time::SystemTime) -> Option<Self> {
         UnixTime::from_system_time(time).map(Self::from_unix)
     }

@@ -123,6 +123,7 @@ impl UnixTime {
     /// The [`std::time::SystemTime`] of this instant, or `None` if the platform cannot
     /// represent it.
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn to_system_time(self) -> Option<std::time::SystemTime> {
         use std::time::{Duration, UNIX_EPOCH};
         let nanos = Duration::from_nanos(u64::from(self.nanos));
@@ -135,6 +136,7 @@ impl UnixTime {
 
     /// The Unix time of a [`std::time::SystemTime`], or `None` beyond ±2⁶³ s.
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn from_system_time(time: std::time::SystemTime) -> Option<Self> {
         use std::time::UNIX_EPOCH;
         match time.duration_since(UNIX_EPOCH) {

@@ -180,7 +180,9 @@ impl defmt::Format for ExtensionFields<'_> {
 }
 
 /// Appends extension fields and an optional MAC after a 48-byte header in a caller's
-/// buffer, with the padding and minimum lengths of RFC 7822.
+/// buffer, with the padding and minimum lengths of RFC 7822: the one writer of
+/// extension fields and MAC trailers in ntpkit (the NTS fields and the MACs of
+/// [`auth`](crate::auth) are written through it).
 ///
 /// Each method checks everything before writing, so on error the buffer is untouched
 /// and the writer is unchanged.
@@ -223,6 +225,30 @@ impl<'a> ExtensionWriter<'a> {
         Ok(Self { buf, len: HEADER_LEN, fields: 0, last: None })
     }
 
+    /// A writer appending after the packet in `buf[..len]` (a header, possibly with
+    /// fields): `len` must be at least 48 and a multiple of 4. The fields already there
+    /// count neither towards [`MAX_EXTENSION_FIELDS`] here (the reader caps the total)
+    /// nor as the last field that [`finish`](Self::finish) pads.
+    pub fn after(buf: &'a mut [u8], len: usize) -> Result<Self, EmitError> {
+        if len < HEADER_LEN || !len.is_multiple_of(4) {
+            return Err(EmitError::BadPacketLength { len });
+        }
+        if buf.len() < len {
+            return Err(EmitError::BufferTooSmall { required: len });
+        }
+        Ok(Self { buf, len, fields: 0, last: None })
+    }
+
+    /// The packet written so far, header included.
+    pub fn packet(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    /// The size of the buffer: the longest packet it can hold.
+    pub const fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Bytes written so far, header included.
     #[inline]
     pub const fn len(&self) -> usize {
@@ -238,20 +264,41 @@ impl<'a> ExtensionWriter<'a> {
     /// Appends a field of type `field_type` holding `value`, zero-padded to a multiple of
     /// 4 and to at least 16 bytes in all.
     pub fn push(&mut self, field_type: u16, value: &[u8]) -> Result<(), EmitError> {
+        self.push_with(field_type, value.len(), |_, dst| {
+            if let Some(dst) = dst.get_mut(..value.len()) {
+                dst.copy_from_slice(value);
+            }
+            Ok(())
+        })
+    }
+
+    /// Appends a field of type `field_type` whose value, `value_len` bytes (padded like
+    /// [`push`](Self::push)'s), is written by `fill`. `fill` gets the packet before the
+    /// field (the associated data of an NTS Authenticator, say) and the zeroed value
+    /// with its padding. If `fill` fails, the field is zeroed again, nothing is counted
+    /// and its error is returned.
+    pub fn push_with<E: From<EmitError>>(
+        &mut self,
+        field_type: u16,
+        value_len: usize,
+        fill: impl FnOnce(&[u8], &mut [u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.fields >= MAX_EXTENSION_FIELDS {
-            return Err(EmitError::TooManyExtensionFields);
+            return Err(EmitError::TooManyExtensionFields.into());
         }
         let field_len =
-            value.len().checked_add(4 + 3).map(|n| n & !3).unwrap_or(usize::MAX).max(MIN_EXTENSION_FIELD_LEN);
+            value_len.checked_add(4 + 3).map(|n| n & !3).unwrap_or(usize::MAX).max(MIN_EXTENSION_FIELD_LEN);
         let end = self.reserve(field_len)?;
         // reserve() bounds the packet by MAX_PACKET_LEN, far below u16::MAX.
         let length = u16::try_from(field_len).unwrap_or(u16::MAX);
-        let field = self.buf.get_mut(self.len..end).unwrap_or_default();
+        let (packet, rest) = self.buf.split_at_mut(self.len);
+        let field = rest.get_mut(..field_len).unwrap_or_default();
         field.fill(0);
         BigEndian::write_u16(field.get_mut(0..2).unwrap_or_default(), field_type);
         BigEndian::write_u16(field.get_mut(2..4).unwrap_or_default(), length);
-        if let Some(dst) = field.get_mut(4..4usize.saturating_add(value.len())) {
-            dst.copy_from_slice(value);
+        if let Err(e) = fill(packet, field.get_mut(4..).unwrap_or_default()) {
+            field.fill(0);
+            return Err(e);
         }
         self.last = Some((self.len, field_len));
         self.len = end;

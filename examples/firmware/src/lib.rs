@@ -10,7 +10,7 @@
 
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use ntpkit::client::{Client, ClientConfig, Decision, Event, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerConfig};
 use ntpkit::server::{ServerState, respond};
 use ntpkit::time::Instant;
 use ntpkit::{LeapIndicator, NtpDuration, NtpTimestamp, Precision, ReferenceId, Stratum};
@@ -66,7 +66,7 @@ pub fn run(seconds: u64, rtc_error_ns: i64) -> Outcome {
         Board { ticks: 0, base: NtpTimestamp::from_parts(0xeeac_e73b, 0), rtc_error: rtc_error_ns };
     let mut trng = Trng(0x2545_f491_4f6c_dd1d);
     let mut client: Client<3> = Client::new(ClientConfig::default());
-    let fast = ServerConfig { min_poll: 4, max_poll: 6, ..ServerConfig::default() };
+    let fast = PeerConfig { min_poll: 4, max_poll: 6, ..PeerConfig::default() };
     for addr in SERVERS {
         let _ = client.add_server(Instant::from_nanos(0), addr, fast, &mut trng);
     }

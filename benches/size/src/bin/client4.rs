@@ -5,7 +5,7 @@
 #![no_main]
 
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use ntpkit::client::{Client, ClientConfig, Decision, Event, ServerConfig};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerConfig};
 use ntpkit::time::Instant;
 use ntpkit::{NtpTimestamp, UnixTime};
 use ntpkit_size::*;
@@ -22,7 +22,7 @@ fn run() -> ! {
     let start = Instant::from_nanos(0);
     for i in 1..=4 {
         let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, i), 123));
-        let _ = client.add_server(start, addr, ServerConfig::default(), &mut nonces);
+        let _ = client.add_server(start, addr, PeerConfig::default(), &mut nonces);
     }
     loop {
         let (seconds, micros) = clock();

@@ -1,9 +1,9 @@
 //! How a [`Client`](crate::client::Client) authenticates each of its servers: the
-//! [`ServerAuth`] trait. Any single [`Authentication`] (no authentication, a MAC key, an
+//! [`PeerAuth`] trait. Any single [`Authentication`] (no authentication, a MAC key, an
 //! NTS session) serves every server alike; `[Option<T>; M]` gives server `i` the
 //! authentication in slot `i`.
 
-use crate::client::ids::ServerId;
+use crate::client::ids::PeerId;
 use crate::exchange::{Authentication, Reject, RequestError};
 use crate::traits::NonceSource;
 use crate::wire::PacketView;
@@ -20,7 +20,7 @@ use crate::wire::PacketView;
 /// Implementations: every [`Authentication`] (the same for every server), and
 /// `[Option<T>; M]`, which gives server `i` the authentication in slot `i` and none
 /// where the slot is `None`.
-pub trait ServerAuth {
+pub trait PeerAuth {
     /// What `verify` hands to `accepted` for one reply (`()` when nothing).
     type Scratch: Default;
 
@@ -28,7 +28,7 @@ pub trait ServerAuth {
     /// length.
     fn protect<R: NonceSource>(
         &mut self,
-        server: ServerId,
+        server: PeerId,
         buf: &mut [u8],
         len: usize,
         random: &mut R,
@@ -37,24 +37,24 @@ pub trait ServerAuth {
     /// Checks the authentication of a reply from `server`.
     fn verify(
         &mut self,
-        server: ServerId,
+        server: PeerId,
         view: &PacketView<&[u8]>,
         scratch: &mut Self::Scratch,
     ) -> Result<(), Reject>;
 
     /// Called after a reply from `server` that [`verify`](Self::verify) passed was
     /// accepted, with the scratch `verify` filled.
-    fn accepted(&mut self, server: ServerId, scratch: &Self::Scratch);
+    fn accepted(&mut self, server: PeerId, scratch: &Self::Scratch);
 
     /// True if requests to `server` go out unauthenticated.
-    fn is_none(&self, server: ServerId) -> bool;
+    fn is_none(&self, server: PeerId) -> bool;
 }
 
-impl<T: Authentication + ?Sized> ServerAuth for T {
+impl<T: Authentication + ?Sized> PeerAuth for T {
     type Scratch = T::Scratch;
     fn protect<R: NonceSource>(
         &mut self,
-        _: ServerId,
+        _: PeerId,
         buf: &mut [u8],
         len: usize,
         random: &mut R,
@@ -63,27 +63,27 @@ impl<T: Authentication + ?Sized> ServerAuth for T {
     }
     fn verify(
         &mut self,
-        _: ServerId,
+        _: PeerId,
         view: &PacketView<&[u8]>,
         scratch: &mut T::Scratch,
     ) -> Result<(), Reject> {
         Authentication::verify(self, view, scratch)
     }
-    fn accepted(&mut self, _: ServerId, scratch: &T::Scratch) {
+    fn accepted(&mut self, _: PeerId, scratch: &T::Scratch) {
         Authentication::accepted(self, scratch);
     }
-    fn is_none(&self, _: ServerId) -> bool {
+    fn is_none(&self, _: PeerId) -> bool {
         Authentication::is_none(self)
     }
 }
 
 /// Per-server authentication: server `i` uses slot `i`; an empty slot (or a server
 /// beyond the array) is not authenticated.
-impl<T: Authentication, const M: usize> ServerAuth for [Option<T>; M] {
+impl<T: Authentication, const M: usize> PeerAuth for [Option<T>; M] {
     type Scratch = T::Scratch;
     fn protect<R: NonceSource>(
         &mut self,
-        server: ServerId,
+        server: PeerId,
         buf: &mut [u8],
         len: usize,
         random: &mut R,
@@ -95,7 +95,7 @@ impl<T: Authentication, const M: usize> ServerAuth for [Option<T>; M] {
     }
     fn verify(
         &mut self,
-        server: ServerId,
+        server: PeerId,
         view: &PacketView<&[u8]>,
         scratch: &mut T::Scratch,
     ) -> Result<(), Reject> {
@@ -104,22 +104,22 @@ impl<T: Authentication, const M: usize> ServerAuth for [Option<T>; M] {
             None => Ok(()),
         }
     }
-    fn accepted(&mut self, server: ServerId, scratch: &T::Scratch) {
+    fn accepted(&mut self, server: PeerId, scratch: &T::Scratch) {
         if let Some(auth) = self.get_mut(usize::from(server.0)).and_then(Option::as_mut) {
             auth.accepted(scratch);
         }
     }
-    fn is_none(&self, server: ServerId) -> bool {
+    fn is_none(&self, server: PeerId) -> bool {
         self.get(usize::from(server.0)).and_then(Option::as_ref).is_none_or(Authentication::is_none)
     }
 }
 
-/// One server's view of a [`ServerAuth`], as the [`Authentication`] that
+/// One server's view of a [`PeerAuth`], as the [`Authentication`] that
 /// [`ClientRequest::build_with`](crate::exchange::ClientRequest::build_with) and
 /// [`PendingRequest::process_with`](crate::exchange::PendingRequest::process_with) take.
-pub(crate) struct ForServer<'a, A: ?Sized>(pub(crate) &'a mut A, pub(crate) ServerId);
+pub(crate) struct ForServer<'a, A: ?Sized>(pub(crate) &'a mut A, pub(crate) PeerId);
 
-impl<A: ServerAuth + ?Sized> Authentication for ForServer<'_, A> {
+impl<A: PeerAuth + ?Sized> Authentication for ForServer<'_, A> {
     type Scratch = A::Scratch;
     fn protect<R: NonceSource>(
         &mut self,
