@@ -77,6 +77,7 @@ impl PendingRequest {
     /// Checks a datagram from `source`, received at `t4`, as the reply to this
     /// unauthenticated request: [`process_with`](Self::process_with) and [`NoAuth`].
     /// A request that was authenticated gets [`Reject::Unauthenticated`] here.
+    #[inline]
     pub fn process(
         &mut self,
         source: SocketAddr,
@@ -106,6 +107,7 @@ impl PendingRequest {
     /// [`Reject::NotAwaitingResponse`]. An unauthenticated NTSN kiss-o'-death with the
     /// right identifier is [`Reject::NtsNak`]. With NTS this uses about 1.1 KiB of stack
     /// for the decrypted fields.
+    #[inline]
     pub fn process_with<A: Authentication + ?Sized>(
         &mut self,
         source: SocketAddr,

@@ -95,6 +95,7 @@ impl ClientRequest {
 
     /// Writes an unauthenticated request into `buf` and returns its length with the
     /// token to validate the reply: [`build_with`](Self::build_with) and [`NoAuth`].
+    #[inline]
     pub fn build(
         &mut self,
         server: SocketAddr,
@@ -117,6 +118,7 @@ impl ClientRequest {
     /// ([`PendingRequest::process_with`]). With a MAC key the request is
     /// `48 + 4 + digest` bytes (RFC 5905 §7.3, RFC 8573). On error nothing is written:
     /// the builder, `auth` and `buf` are unchanged.
+    #[inline]
     pub fn build_with<A: Authentication + ?Sized>(
         &mut self,
         server: SocketAddr,
