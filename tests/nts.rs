@@ -7,7 +7,7 @@
 //!
 //! The server side is written here from the RFC with the crate's public pieces
 //! (`ExtensionWriter`, [`append_authenticator`], [`NtsFields`]); chrony checks the same
-//! code from the other side in `tests/interop_nts.rs`.
+//! code from the other side in `examples/nts/tests/interop_nts.rs`.
 #![cfg(feature = "nts-aes-siv")]
 
 use core::net::SocketAddr;

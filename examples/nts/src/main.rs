@@ -2,7 +2,7 @@
 //! NTS-protected NTP queries, printing each authenticated result.
 //!
 //! ```text
-//! cargo run --example nts_query --features nts-aes-siv -- [--ca-file FILE] [--ke-port N] [--count N] HOST
+//! cargo run -p ntpkit-nts-query -- [--ca-file FILE] [--ke-port N] [--count N] HOST
 //! ```
 //! HOST is the name the server's certificate carries (`time.cloudflare.com`, or
 //! `localhost` for a test server with `--ca-file` naming the private CA that signed its
@@ -15,7 +15,7 @@
 //! Exit status 0 only if every query gave an authenticated sample. The example never
 //! sets the clock.
 
-#[path = "support/nts_tls.rs"]
+#[path = "tls.rs"]
 mod nts_tls;
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};

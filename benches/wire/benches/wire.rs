@@ -3,7 +3,7 @@
 //! reply, offset/delay, the server responder, one wake-up of the client state machine;
 //! and the timestamp/nanosecond conversions.
 //!
-//! `cargo bench --bench wire`. Quote medians against a baseline from the same run
+//! `cd benches/wire && cargo bench --bench wire`. Quote medians against a baseline from the same run
 //! (`floor_copy_48`); for ntpkit next to other crates see `benches/compare/`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -185,7 +185,7 @@ criterion_main!(benches);
 
 /// Authenticated exchanges next to the unauthenticated one, in the same run: build and
 /// validate with an AES-128-CMAC key, and with NTS (AEAD_AES_SIV_CMAC_256, a reply
-/// bringing one new cookie). `cargo bench --bench wire --features mac-aes-cmac,nts-aes-siv`.
+/// bringing one new cookie). `cd benches/wire && cargo bench --bench wire --features mac-aes-cmac,nts-aes-siv`.
 #[cfg(all(feature = "mac-aes-cmac", feature = "nts-aes-siv"))]
 fn authenticated(c: &mut Criterion) {
     use ntpkit::auth::AesCmacKey;

@@ -1,6 +1,7 @@
 //! Property and exhaustive tests of the wire format and the time arithmetic, each
 //! against an independent reference (i128 arithmetic, hardware division, re-encoding).
 
+#[path = "../../common/mod.rs"]
 mod common;
 use common::*;
 use ntpkit::*;

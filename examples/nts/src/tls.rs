@@ -1,4 +1,4 @@
-//! NTS-KE over TLS 1.3 with rustls (ring provider), for `examples/nts_query.rs` and
+//! NTS-KE over TLS 1.3 with rustls (ring provider), for the `nts_query` binary and
 //! `tests/interop_nts.rs`: the only place ntpkit's NTS meets a socket. The library does
 //! the records and the key export through [`KeyExporter`]; this file opens the TCP
 //! connection, runs TLS with ALPN `ntske/1` (RFC 8915 §4), and moves the bytes.

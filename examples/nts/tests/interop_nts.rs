@@ -1,7 +1,7 @@
 //! Network Time Security against chronyd on 127.0.0.1 (RFC 8915): chronyd serves NTS-KE
 //! over TLS 1.3 with a certificate made here with openssl (a private CA and a server
 //! certificate for `localhost`), and NTS-protected NTP. ntpkit runs NTS-KE through
-//! `examples/support/nts_tls.rs` (rustls), then queries: every reply authenticates,
+//! `src/tls.rs` (rustls), then queries: every reply authenticates,
 //! the cookie jar stays full, a reply with one flipped bit in the tag, the ciphertext
 //! or the header is rejected, a cookie chronyd cannot decrypt draws an NTS NAK, and a
 //! `Client` runs chronyd as an NTS server. chronyd runs with `-x` (never touches the
@@ -9,11 +9,10 @@
 //!
 //! Without chronyd or openssl the test prints `SKIP` and passes, except under `CI`,
 //! which installs both.
-#![cfg(all(feature = "std", feature = "nts-aes-siv"))]
 
-#[path = "common/chronyd.rs"]
+#[path = "../../../tests/common/chronyd.rs"]
 mod chronyd;
-#[path = "../examples/support/nts_tls.rs"]
+#[path = "../src/tls.rs"]
 mod nts_tls;
 
 use std::net::{SocketAddr, UdpSocket};
@@ -211,7 +210,7 @@ fn chronyd_nts_key_exchange_and_authenticated_time() {
 
     // A cookie chronyd cannot decrypt: an NTS NAK with our unique identifier (N-6).
     let mut bogus = KeResponse { aead: 15, ..KeResponse::default() };
-    bogus.cookies.push(heapless::Vec::from_slice(&[0xAB; 100]).unwrap()).unwrap();
+    bogus.cookies.push(ntpkit::nts::ke::Cookie::from_slice(&[0xAB; 100]).unwrap()).unwrap();
     let mut bad_session = NtsSession::<AesSivCmac256>::from_ke(&bogus, &ke.keys).unwrap();
     let (nak, mut pending, t4) = exchange(&mut bad_session, &socket, ke.ntp_addr).expect("NAK from chronyd");
     assert_eq!(pending.process_with(ke.ntp_addr, &nak, t4, &config, &mut bad_session), Err(Reject::NtsNak));

@@ -1,0 +1,1 @@
+//! The benchmarks are in `benches/wire.rs`; this library is empty.

@@ -1,0 +1,1 @@
+//! Property tests of ntpkit live in `tests/`; this library is empty.
