@@ -1,14 +1,22 @@
 //! Decode and pretty-print an NTP packet given as hex.
 //!
 //! ```text
-//! cargo run --example decode                      # a reply captured from chronyd
-//! cargo run --example decode -- 2300062000…       # any packet, spaces and colons allowed
+//! cargo run --example decode              # with no argument: a built-in reply captured from chronyd
+//! cargo run --example decode -- HEX...    # any packet, spaces and colons allowed
 //! ```
 //! Exit status: 0 decoded, 1 not a valid NTP packet (the error says which field and
-//! rule), 2 the argument is not hex.
+//! rule), 2 the argument is not hex. In a client request the transmit field is whatever
+//! the client chose: data-minimized clients (chrony, ntpkit) send a random nonce, which
+//! is reported as such rather than as a date.
 
-use ntpkit::{NtpTimestamp, PacketView};
+#[path = "common/cli.rs"]
+mod cli;
+
+use ntpkit::{Mode, NtpTimestamp, PacketView};
 use std::process::ExitCode;
+use std::time::SystemTime;
+
+const USAGE: &str = "[HEX...]  (no argument: decode a built-in reply captured from chronyd)";
 
 /// A reply chronyd 4.3 sent on loopback (see `tests/common/mod.rs`).
 const CHRONY_REPLY: &str =
@@ -26,8 +34,32 @@ fn timestamp(t: NtpTimestamp) -> String {
     if t.is_zero() { format!("{t}  (unset)") } else { format!("{t}  {}", t.to_unix_rfc4330()) }
 }
 
+/// A request's transmit field: the client's clock, or (data minimization) a nonce.
+fn request_transmit(t: NtpTimestamp) -> String {
+    let now = NtpTimestamp::from_system_time(SystemTime::now()).unwrap_or(NtpTimestamp::ZERO);
+    let day = ntpkit::NtpDuration::from_seconds(86_400);
+    if t.is_zero() {
+        format!("{t}  (unset)")
+    } else if (t - now).saturating_abs() > day {
+        format!("{t}  (a random nonce, not a time: the client does not reveal its clock)")
+    } else {
+        format!("{t}  {}  (the client's clock, as older clients send it)", t.to_unix_rfc4330())
+    }
+}
+
 fn main() -> ExitCode {
-    let arg = std::env::args().skip(1).collect::<Vec<_>>().join("");
+    let mut args = cli::Args::from_env();
+    let mut parts = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg {
+            Ok(a) if a.starts_with("--") => {
+                return cli::exit("decode", USAGE, &cli::CliError::UnknownOption(a));
+            }
+            Ok(a) => parts.push(a),
+            Err(e) => return cli::exit("decode", USAGE, &e),
+        }
+    }
+    let arg = parts.join("");
     let input = if arg.is_empty() { CHRONY_REPLY.to_string() } else { arg };
     let Some(bytes) = parse_hex(&input) else {
         eprintln!("not hex: {input}");
@@ -54,7 +86,11 @@ fn main() -> ExitCode {
     println!("reference time   {}", timestamp(p.reference_timestamp));
     println!("origin time      {}", timestamp(p.origin_timestamp));
     println!("receive time     {}", timestamp(p.receive_timestamp));
-    println!("transmit time    {}", timestamp(p.transmit_timestamp));
+    if p.mode == Mode::Client {
+        println!("transmit time    {}", request_transmit(p.transmit_timestamp));
+    } else {
+        println!("transmit time    {}", timestamp(p.transmit_timestamp));
+    }
     if !p.receive_timestamp.is_zero() && !p.transmit_timestamp.is_zero() {
         println!("server held it   {}", p.transmit_timestamp - p.receive_timestamp);
     }

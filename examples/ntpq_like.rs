@@ -6,35 +6,59 @@
 //! cargo run --example ntpq_like -- [--fast] [--seconds N] [--min-poll N] HOST[:PORT]...
 //! ```
 //! `--fast` compresses idle time between polls (loopback servers only), so a few
-//! minutes of polling take seconds: for demos against local servers.
+//! minutes of polling take seconds: for demos against local servers. Without it, each
+//! sample and timeout is printed as it happens, and the table once a minute.
+//!
+//! Tally codes: `*` system peer, `+` selected, `x` rejected by the last selection;
+//! blank while no selection has run yet (the clock filter needs a few samples from a
+//! majority of the servers first).
 
-use std::net::{SocketAddr, ToSocketAddrs};
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerConfig, PeerId, PeerState};
+use cli::{Args, CliError, within};
+use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerConfig, PeerId, PeerState, SystemUpdate};
 use ntpkit::std_impls::ClientDriver;
 
 const MAX_SERVERS: usize = 8;
+const USAGE: &str = "[--fast] [--seconds N] [--min-poll 4-17] HOST[:PORT]... (at most 8 servers)";
 
-fn usage() -> ExitCode {
-    eprintln!("usage: ntpq_like [--fast] [--seconds N] [--min-poll 4-17] HOST[:PORT]...");
-    ExitCode::from(2)
+struct Options {
+    fast: bool,
+    seconds: Option<u64>,
+    min_poll: i8,
+    hosts: Vec<String>,
 }
 
-fn resolve(host: &str) -> Option<SocketAddr> {
-    if let Ok(addr) = host.parse::<SocketAddr>() {
-        return Some(addr);
+fn parse(mut args: Args) -> Result<Options, CliError> {
+    let mut options = Options { fast: false, seconds: None, min_poll: 6, hosts: Vec::new() };
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        match arg.as_str() {
+            "--fast" => options.fast = true,
+            "--seconds" => {
+                options.seconds = Some(args.value("--seconds", "a number of seconds", within(1, 86_400))?)
+            }
+            "--min-poll" => options.min_poll = args.value("--min-poll", "a poll exponent", within(4, 17))?,
+            _ if arg.starts_with('-') => return Err(CliError::UnknownOption(arg)),
+            _ => options.hosts.push(arg),
+        }
     }
-    let with_port = if host.contains(':') { host.to_string() } else { format!("{host}:123") };
-    with_port.to_socket_addrs().ok()?.next()
+    match options.hosts.len() {
+        0 => Err(CliError::Other("no server given".into())),
+        n if n > MAX_SERVERS => Err(CliError::Other(format!("{n} servers given, at most {MAX_SERVERS}"))),
+        _ => Ok(options),
+    }
 }
 
 fn ms(nanos: i64) -> String {
     format!("{:.3}", nanos as f64 / 1e6)
 }
 
-fn print_table(client: &Client<MAX_SERVERS>, now: ntpkit::time::Instant) {
+fn print_table(client: &Client<MAX_SERVERS>, now: ntpkit::time::Instant, selection_ran: bool) {
     println!("     remote              refid      st t when poll reach   delay   offset  jitter");
     println!("==================================================================================");
     for id in client.servers() {
@@ -43,7 +67,7 @@ fn print_table(client: &Client<MAX_SERVERS>, now: ntpkit::time::Instant) {
             (_, _, _, PeerState::Denied { .. }) => ' ',
             (true, _, _, _) => '*',
             (false, true, _, _) => '+',
-            (false, false, true, _) if s.reach != 0 => 'x',
+            (false, false, true, _) if s.reach != 0 && selection_ran => 'x',
             _ => ' ',
         };
         let when =
@@ -68,87 +92,121 @@ fn print_table(client: &Client<MAX_SERVERS>, now: ntpkit::time::Instant) {
 }
 
 fn main() -> ExitCode {
-    let mut fast = false;
-    let mut seconds = None;
-    let mut min_poll = 6i8;
-    let mut hosts = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--fast" => fast = true,
-            "--seconds" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(n) => seconds = Some(n),
-                None => return usage(),
-            },
-            "--min-poll" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(n) => min_poll = n,
-                None => return usage(),
-            },
-            _ if arg.starts_with("--") => return usage(),
-            _ => hosts.push(arg),
-        }
-    }
-    if hosts.is_empty() || hosts.len() > MAX_SERVERS {
-        return usage();
-    }
+    let Options { fast, seconds, min_poll, hosts } = match parse(Args::from_env()) {
+        Ok(options) => options,
+        Err(e) => return cli::exit("ntpq_like", USAGE, &e),
+    };
     let mut driver = match ClientDriver::new(fast) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("cannot open sockets: {e}");
+            eprintln!("ntpq_like: cannot open a socket: {e}");
             return ExitCode::from(1);
         }
     };
     let mut client: Client<MAX_SERVERS> = Client::new(ClientConfig::default());
     let config = PeerConfig { min_poll, max_poll: min_poll.max(10), ..PeerConfig::default() };
     for host in &hosts {
-        let added = resolve(host).ok_or("cannot resolve").and_then(|a| {
-            driver.add_server(&mut client, a, config).map_err(|_| "cannot add (non-loopback with --fast?)")
-        });
-        if let Err(e) = added {
-            eprintln!("{host}: {e}");
+        let addr = match cli::server_addrs(host, 123) {
+            Ok(addrs) => addrs[0],
+            Err(e) => {
+                eprintln!("ntpq_like: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if let Err(e) = driver.add_server(&mut client, addr, config) {
+            let why = if fast && !addr.ip().is_loopback() {
+                "--fast polls only servers on this machine"
+            } else {
+                ""
+            };
+            eprintln!("ntpq_like: cannot add {addr}: {e} {why}");
             return ExitCode::from(2);
         }
     }
     let run_for = Duration::from_secs(seconds.unwrap_or(if fast { 600 } else { 90 }));
+    if !fast {
+        println!(
+            "polling {} server(s) for {} s; samples as they come, the table once a minute",
+            hosts.len(),
+            run_for.as_secs()
+        );
+    }
     let mut last_print: Option<ntpkit::time::Instant> = None;
     let mut last_decision = None;
+    let mut samples = 0usize;
     let result = driver.run(&mut client, run_for, |client, event| {
-        if let Event::Update(u) = event {
-            last_decision = Some(u.clone());
-            let t = client.poll_timeout().unwrap_or_default();
-            if last_print.is_none_or(|p| t.saturating_duration_since(p) >= Duration::from_secs(60)) {
-                last_print = Some(t);
-                print_table(client, t);
-                print_system(&u);
+        let now = client.poll_timeout().unwrap_or_default();
+        let name =
+            |id: PeerId| client.peer_stats(id, now).map_or_else(|| "?".to_string(), |s| s.addr.to_string());
+        match &event {
+            Event::Sample { server, result } if !fast => {
+                samples += 1;
+                println!(
+                    "sample  {:<22} offset {} ms delay {} ms",
+                    name(*server),
+                    ms(result.offset_nanos()),
+                    ms(result.delay_nanos())
+                );
             }
+            Event::Sample { .. } => samples += 1,
+            Event::Timeout { server } if !fast => println!("timeout {}", name(*server)),
+            Event::KissOfDeath { server, code } => println!("kiss    {} {code}", name(*server)),
+            _ => {}
+        }
+        if let Event::Update(u) = event {
+            if last_print.is_none_or(|p| now.saturating_duration_since(p) >= Duration::from_secs(60)) {
+                last_print = Some(now);
+                print_table(client, now, true);
+                print_system(client, &u);
+            }
+            last_decision = Some(u);
         }
     });
     if let Err(e) = result {
-        eprintln!("error: {e}");
+        eprintln!("ntpq_like: {e}");
         return ExitCode::from(1);
     }
     let now = driver.now();
     println!("\nfinal:");
-    print_table(&client, now);
+    print_table(&client, now, last_decision.is_some());
     match last_decision {
         Some(u) => {
-            print_system(&u);
+            print_system(&client, &u);
             ExitCode::SUCCESS
         }
         None => {
-            println!("no system update: not enough servers agreed");
+            let answering = client
+                .servers()
+                .filter(|&id| client.peer_stats(id, now).is_some_and(|s| s.reach != 0))
+                .count();
+            if answering == 0 {
+                println!("no system update: no server answered");
+            } else {
+                println!(
+                    "no system update yet: {answering} of {} server(s) answered, {samples} sample(s) in {} s; the \
+                     clock filter needs a few samples from a majority of the servers (run longer with \
+                     --seconds, or use --fast for servers on this machine)",
+                    hosts.len(),
+                    run_for.as_secs()
+                );
+            }
             ExitCode::from(1)
         }
     }
 }
 
-fn print_system<const N: usize>(u: &ntpkit::client::SystemUpdate<N>) {
+fn print_system<const N: usize>(client: &Client<N>, u: &SystemUpdate<N>) {
     let decision = match u.decision {
         Decision::Slew(d) => format!("slew {d}"),
         Decision::Step(d) => format!("step {d}"),
         Decision::Panic(d) => format!("panic {d} (not applied)"),
     };
-    let selected: Vec<String> = u.selected.iter().map(|PeerId(i)| i.to_string()).collect();
+    let now = client.poll_timeout().unwrap_or_default();
+    let selected: Vec<String> = u
+        .selected
+        .iter()
+        .map(|&id| client.peer_stats(id, now).map_or_else(|| "?".into(), |s| s.addr.to_string()))
+        .collect();
     println!(
         "system offset {} uncertainty {} jitter {} stratum {} leap {} selected [{}] -> {decision}\n",
         u.offset,
@@ -156,6 +214,6 @@ fn print_system<const N: usize>(u: &ntpkit::client::SystemUpdate<N>) {
         u.jitter,
         u.stratum,
         u.leap,
-        selected.join(",")
+        selected.join(", ")
     );
 }

@@ -8,29 +8,53 @@
 //! With `--json`, one object per line. Exit status 0 only if every server gave a valid
 //! sample. IPv6 literals are written `[::1]:123`; the port defaults to 123.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
+use cli::{AddrError, Args, CliError, within};
 use ntpkit::Version;
 use ntpkit::exchange::{ClientRequest, SyncResult};
 use ntpkit::sntp::{QueryConfig, QueryError, query};
 use ntpkit::std_impls::{StdNonces, SystemClock, UdpTransport};
 
-fn usage() -> ExitCode {
-    eprintln!("usage: query [--version 1-4] [--timeout-ms N] [--attempts N] [--json] HOST[:PORT]...");
-    ExitCode::from(2)
+const USAGE: &str = "[--version 1-4] [--timeout-ms N] [--attempts N] [--json] HOST[:PORT]...";
+
+struct Options {
+    config: QueryConfig,
+    json: bool,
+    hosts: Vec<String>,
 }
 
-fn resolve(host: &str) -> Option<SocketAddr> {
-    if let Ok(addr) = host.parse::<SocketAddr>() {
-        return Some(addr);
+fn parse(mut args: Args) -> Result<Options, CliError> {
+    let mut config = QueryConfig::default();
+    let mut json = false;
+    let mut hosts = Vec::new();
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        match arg.as_str() {
+            "--json" => json = true,
+            "--version" => {
+                let v: u8 = args.value("--version", "an NTP version", |v: &u8| {
+                    Version::new(*v).map(|_| ()).ok_or_else(|| "an NTP version is 1 to 4".to_string())
+                })?;
+                config.request = ClientRequest::new().version(Version::new(v).unwrap_or(Version::V4));
+            }
+            "--timeout-ms" => {
+                let ms: u64 = args.value("--timeout-ms", "a number of milliseconds", within(1, 60_000))?;
+                config.timeout = Duration::from_millis(ms);
+            }
+            "--attempts" => config.attempts = args.value("--attempts", "a number", within(1, 100))?,
+            _ if arg.starts_with('-') => return Err(CliError::UnknownOption(arg)),
+            _ => hosts.push(arg),
+        }
     }
-    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
-        return Some(SocketAddr::new(ip, 123));
+    if hosts.is_empty() {
+        return Err(CliError::Other("no server given".into()));
     }
-    let with_port = if host.contains(':') { host.to_string() } else { format!("{host}:123") };
-    with_port.to_socket_addrs().ok()?.next()
+    Ok(Options { config, json, hosts })
 }
 
 fn json_string(s: &str) -> String {
@@ -93,46 +117,33 @@ fn report_err(server: &str, e: &dyn std::fmt::Display, kind: &str, kiss: Option<
 }
 
 fn main() -> ExitCode {
-    let mut config = QueryConfig::default();
-    let mut json = false;
-    let mut hosts = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--json" => json = true,
-            "--version" => match args.next().and_then(|v| v.parse().ok()).and_then(Version::new) {
-                Some(v) => config.request = ClientRequest::new().version(v),
-                None => return usage(),
-            },
-            "--timeout-ms" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(ms) => config.timeout = Duration::from_millis(ms),
-                None => return usage(),
-            },
-            "--attempts" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(n) => config.attempts = n,
-                None => return usage(),
-            },
-            _ if arg.starts_with("--") => return usage(),
-            _ => hosts.push(arg),
-        }
-    }
-    if hosts.is_empty() {
-        return usage();
-    }
+    let Options { config, json, hosts } = match parse(Args::from_env()) {
+        Ok(options) => options,
+        Err(e) => return cli::exit("query", USAGE, &e),
+    };
     let (mut clock, mut nonces) = (SystemClock::new(), StdNonces::new());
     let mut all_ok = true;
     for host in &hosts {
-        let Some(server) = resolve(host) else {
-            report_err(host, &"cannot resolve host", "Resolve", None, json);
-            all_ok = false;
-            continue;
+        let server = match cli::server_addrs(host, 123) {
+            Ok(addrs) => addrs[0],
+            Err(e) => {
+                let kind = if matches!(e, AddrError::Bad(_)) { "BadAddress" } else { "Resolve" };
+                report_err(host, &e, kind, None, json);
+                all_ok = false;
+                continue;
+            }
         };
         let label = server.to_string();
-        let result = UdpTransport::bind_for(server)
+        // A connected socket hears "port unreachable" at once, instead of timing out.
+        let result = UdpTransport::connect(server)
             .map_err(QueryError::Transport)
             .and_then(|mut t| query(&mut clock, &mut t, &mut nonces, server, &config));
         match result {
             Ok(sample) => report_ok(&label, &sample, json),
+            Err(QueryError::Transport(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                all_ok = false;
+                report_err(&label, &"connection refused: no NTP server on that port", "Refused", None, json);
+            }
             Err(e) => {
                 all_ok = false;
                 let kiss = match e {

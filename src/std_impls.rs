@@ -63,6 +63,17 @@ impl UdpTransport {
         UdpSocket::bind(local).map(Self::new)
     }
 
+    /// Binds an ephemeral port on the unspecified address of `server`'s family and
+    /// connects the socket to `server`. The kernel then delivers only datagrams from
+    /// `server` and reports an ICMP "port unreachable" as
+    /// [`io::ErrorKind::ConnectionRefused`] on the next receive, so a closed port fails
+    /// at once instead of waiting for the timeout. For one server per socket.
+    pub fn connect(server: SocketAddr) -> io::Result<Self> {
+        let transport = Self::bind_for(server)?;
+        transport.socket.connect(server)?;
+        Ok(transport)
+    }
+
     /// The socket.
     pub fn socket(&self) -> &UdpSocket {
         &self.socket

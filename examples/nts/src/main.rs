@@ -15,8 +15,12 @@
 //! Exit status 0 only if every query gave an authenticated sample. The example never
 //! sets the clock.
 
+#[path = "../../common/cli.rs"]
+mod cli;
 #[path = "tls.rs"]
 mod nts_tls;
+
+use cli::{Args, CliError, any, within};
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::path::PathBuf;
@@ -28,9 +32,30 @@ use ntpkit::nts::{AesSivCmac256, NtsSession};
 use ntpkit::std_impls::StdNonces;
 use ntpkit::{MAX_PACKET_LEN, NtpTimestamp};
 
-fn usage() -> ExitCode {
-    eprintln!("usage: nts_query [--ca-file FILE] [--ke-port N] [--count N] HOST");
-    ExitCode::from(2)
+const USAGE: &str = "[--ca-file FILE] [--ke-port N] [--count N] HOST";
+
+struct Options {
+    ca_file: Option<PathBuf>,
+    ke_port: u16,
+    count: u32,
+    host: String,
+}
+
+fn parse(mut args: Args) -> Result<Options, CliError> {
+    let (mut ca_file, mut ke_port, mut count, mut host) = (None, 4460u16, 1u32, None::<String>);
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        match arg.as_str() {
+            "--ca-file" => ca_file = Some(args.value::<PathBuf>("--ca-file", "a file name", any)?),
+            "--ke-port" => ke_port = args.value("--ke-port", "a port number", within(1, 65535))?,
+            "--count" => count = args.value("--count", "a number of queries", within(1, 1000))?,
+            _ if arg.starts_with('-') => return Err(CliError::UnknownOption(arg)),
+            _ if host.is_some() => return Err(CliError::Other(format!("one HOST only, not also {arg}"))),
+            _ => host = Some(arg),
+        }
+    }
+    let host = host.ok_or_else(|| CliError::Other("no HOST given".into()))?;
+    Ok(Options { ca_file, ke_port, count, host })
 }
 
 fn signed_seconds(nanos: i64) -> String {
@@ -79,24 +104,10 @@ fn query_once(
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let (mut ca_file, mut ke_port, mut count, mut host) = (None::<PathBuf>, 4460u16, 1u32, None::<String>);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--ca-file" => ca_file = args.next().map(PathBuf::from),
-            "--ke-port" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(p) => ke_port = p,
-                None => return usage(),
-            },
-            "--count" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(n) if n > 0 => count = n,
-                _ => return usage(),
-            },
-            _ if arg.starts_with('-') => return usage(),
-            _ => host = Some(arg),
-        }
-    }
-    let Some(host) = host else { return usage() };
+    let Options { ca_file, ke_port, count, host } = match parse(Args::from_env()) {
+        Ok(options) => options,
+        Err(e) => return cli::exit("nts_query", USAGE, &e),
+    };
     let Some(ke_addr) = (host.as_str(), ke_port).to_socket_addrs().ok().and_then(|mut a| a.next()) else {
         eprintln!("{host}: does not resolve");
         return ExitCode::FAILURE;

@@ -45,8 +45,14 @@ fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, Box<d
     let mut roots = rustls::RootCertStore::empty();
     match ca_file {
         Some(path) => {
-            for cert in CertificateDer::pem_file_iter(path)? {
-                roots.add(cert?)?;
+            let name = path.display();
+            let certs = CertificateDer::pem_file_iter(path).map_err(|e| format!("--ca-file {name}: {e}"))?;
+            for cert in certs {
+                let cert = cert.map_err(|e| format!("--ca-file {name}: not a PEM certificate: {e}"))?;
+                roots.add(cert).map_err(|e| format!("--ca-file {name}: {e}"))?;
+            }
+            if roots.is_empty() {
+                return Err(format!("--ca-file {name}: no certificate in the file").into());
             }
         }
         None => {
