@@ -143,3 +143,54 @@ impl defmt::Format for PeerStats {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::config::BURST_LEN;
+
+    fn peer() -> Peer {
+        Peer {
+            addr: SocketAddr::from(([192, 0, 2, 1], 123)),
+            config: PeerConfig::default(),
+            request: ClientRequest::new(),
+            reach: 0,
+            poll: 6,
+            poll_base: 6,
+            next_poll: Instant::from_nanos(5),
+            burst: BURST_LEN,
+            good_streak: 0,
+            misses: 0,
+            outstanding: None,
+            filter: ClockFilter::new(),
+            last: None,
+            state: PeerState::Active,
+            selected: false,
+        }
+    }
+
+    #[test]
+    fn a_peer_counts_until_it_misses_its_burst() {
+        let mut p = peer();
+        assert!(p.counts());
+        p.misses = UNREACHABLE_AFTER - 1;
+        assert!(p.counts());
+        p.misses = UNREACHABLE_AFTER;
+        assert!(!p.counts(), "unreachable after a burst of misses");
+        p.reach = 0b1000_0000;
+        assert!(p.counts(), "an answer within 8 polls counts");
+        p.state = PeerState::Denied { until: Instant::from_nanos(9) };
+        assert!(!p.counts(), "a denied peer never counts");
+    }
+
+    #[test]
+    fn interval_and_deadline() {
+        let mut p = peer();
+        assert_eq!(p.interval(), BURST_SPACING);
+        p.burst = 0;
+        assert_eq!(p.interval(), Duration::from_secs(64));
+        assert_eq!(p.deadline(), Instant::from_nanos(5));
+        p.state = PeerState::Denied { until: Instant::from_nanos(9) };
+        assert_eq!(p.deadline(), Instant::from_nanos(9));
+    }
+}

@@ -10,12 +10,11 @@ pub mod extension;
 pub mod header;
 mod limits;
 pub mod packet;
+pub mod refid;
 
 pub use error::{EmitError, ExtensionFieldError, ParseError};
 pub use extension::{ExtensionField, ExtensionFields, ExtensionWriter, Mac};
-pub use header::{
-    KissCode, LeapIndicator, Mode, Poll, Precision, ReferenceId, ReferenceKind, SourceName, Stratum,
-    StratumClass, Version,
-};
+pub use header::{LeapIndicator, Mode, Poll, Precision, Stratum, StratumClass, Version};
 pub use limits::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN};
 pub use packet::{Packet, PacketView};
+pub use refid::{KissCode, ReferenceId, ReferenceKind, SourceName};

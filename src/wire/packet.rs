@@ -20,8 +20,9 @@ use byteorder::{BigEndian, ByteOrder};
 
 use super::error::{EmitError, ParseError};
 use super::extension::{self, ExtensionFields, Mac};
-use super::header::{LeapIndicator, Mode, Poll, Precision, ReferenceId, Stratum, Version};
+use super::header::{LeapIndicator, Mode, Poll, Precision, Stratum, Version};
 use super::limits::{HEADER_LEN, MAX_PACKET_LEN};
+use super::refid::ReferenceId;
 use crate::time::{NtpShort, NtpTimestamp};
 
 /// Byte offsets of the header fields (RFC 5905 Figure 8).
