@@ -1,4 +1,4 @@
-//! NTS replies on arbitrary bytes (RFC 8915 §5.7): `PendingRequest::process_nts` never
+//! NTS replies on arbitrary bytes (RFC 8915 §5.7): `PendingRequest::process_with` and an `NtsSession` never
 //! panics; a rejection leaves the request and the session as they were; an accepted
 //! reply carries the request's unique identifier and an authenticator, last, that an
 //! independent AES-SIV decryption under the S2C key verifies, and the jar grows by

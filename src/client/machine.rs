@@ -4,15 +4,15 @@ use core::net::SocketAddr;
 
 use heapless::Deque;
 
-use super::config::{BURST_LEN, ClientConfig, EVENT_CAPACITY, MIN_POLL, PeerConfig};
+use super::config::{ClientConfig, EVENT_CAPACITY, MIN_POLL, PeerConfig};
 use super::events::{ClientError, Decision, Event, Transmit};
 use super::fingerprint::Fnv1a;
 use super::ids::PeerId;
-use super::mitigation::{ClockFilter, Stage};
+use super::mitigation::Stage;
 use super::peer::{LastSample, Outstanding, Peer, PeerState, PeerStats};
 use super::peer_auth::{ForServer, PeerAuth};
 use super::select::select;
-use crate::exchange::{ClientRequest, NoAuth, Reject, Reply, RequestError};
+use crate::exchange::{NoAuth, Reject, Reply, RequestError};
 use crate::math::int::div_rem_u64;
 use crate::time::{Instant, NtpTimestamp};
 use crate::traits::NonceSource;
@@ -85,25 +85,8 @@ impl<const N: usize> Client<N> {
         };
         let window = u64::try_from(self.config.startup_window.as_nanos()).unwrap_or(u64::MAX).max(1);
         let delay = div_rem_u64(nonces.next_nonce(), window).1;
-        let (min_poll, _) = config.bounds();
-        *slot = Some(Peer {
-            addr,
-            config,
-            request: ClientRequest::new().version(config.version).poll(Poll(min_poll)),
-            reach: 0,
-            poll: min_poll,
-            poll_base: min_poll,
-            next_poll: Instant::from_nanos(now.as_nanos().saturating_add(delay)),
-            burst: if config.iburst { BURST_LEN } else { 0 },
-            good_streak: 0,
-            misses: 0,
-            outstanding: None,
-            filter: ClockFilter::new(),
-            last: None,
-            state: PeerState::Active,
-            selected: false,
-        });
-        Ok(PeerId(u8::try_from(index).unwrap_or(u8::MAX)))
+        *slot = Some(Peer::new(addr, config, now.saturating_add(core::time::Duration::from_nanos(delay))));
+        Ok(PeerId::of_index(index))
     }
 
     /// Removes a server; a reply still in flight from it is then rejected.

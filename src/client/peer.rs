@@ -4,14 +4,14 @@
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use super::config::{BURST_SPACING, PeerConfig, UNREACHABLE_AFTER};
+use super::config::{BURST_LEN, BURST_SPACING, PeerConfig, UNREACHABLE_AFTER};
 #[cfg(feature = "defmt")]
 use super::ids::defmt_addr;
 use super::mitigation::{ClockFilter, PeerEstimate};
 use crate::exchange::{ClientRequest, PendingRequest, SyncResult};
 use crate::time::Instant;
 use crate::time::NtpShort;
-use crate::wire::{LeapIndicator, ReferenceId, Stratum};
+use crate::wire::{LeapIndicator, Poll, ReferenceId, Stratum};
 
 /// Whether a server is in use.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -106,6 +106,29 @@ pub(super) struct Peer {
 }
 
 impl Peer {
+    /// A new peer for `addr`, first polled at `first_poll`, with an initial burst if
+    /// `config` asks for one.
+    pub(super) fn new(addr: SocketAddr, config: PeerConfig, first_poll: Instant) -> Self {
+        let (min_poll, _) = config.bounds();
+        Self {
+            addr,
+            config,
+            request: ClientRequest::new().version(config.version).poll(Poll(min_poll)),
+            reach: 0,
+            poll: min_poll,
+            poll_base: min_poll,
+            next_poll: first_poll,
+            burst: if config.iburst { BURST_LEN } else { 0 },
+            good_streak: 0,
+            misses: 0,
+            outstanding: None,
+            filter: ClockFilter::new(),
+            last: None,
+            state: PeerState::Active,
+            selected: false,
+        }
+    }
+
     pub(super) fn interval(&self) -> Duration {
         if self.burst > 0 { BURST_SPACING } else { Duration::from_secs(1u64 << self.poll.clamp(0, 62)) }
     }
@@ -147,26 +170,9 @@ impl defmt::Format for PeerStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::config::BURST_LEN;
 
     fn peer() -> Peer {
-        Peer {
-            addr: SocketAddr::from(([192, 0, 2, 1], 123)),
-            config: PeerConfig::default(),
-            request: ClientRequest::new(),
-            reach: 0,
-            poll: 6,
-            poll_base: 6,
-            next_poll: Instant::from_nanos(5),
-            burst: BURST_LEN,
-            good_streak: 0,
-            misses: 0,
-            outstanding: None,
-            filter: ClockFilter::new(),
-            last: None,
-            state: PeerState::Active,
-            selected: false,
-        }
+        Peer::new(SocketAddr::from(([192, 0, 2, 1], 123)), PeerConfig::default(), Instant::from_nanos(5))
     }
 
     #[test]

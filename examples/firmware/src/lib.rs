@@ -264,9 +264,9 @@ pub mod stack_probes {
         client.poll_event()
     }
 
-    /// `PendingRequest::process_with_key` with an AES-128-CMAC key.
+    /// `PendingRequest::process_with` and `MacAuth` with an AES-128-CMAC key.
     #[inline(never)]
-    pub fn probe_process_with_key(
+    pub fn probe_process_with_mac(
         pending: &mut PendingRequest,
         source: SocketAddr,
         datagram: &[u8],
@@ -289,10 +289,10 @@ pub mod stack_probes {
         session.protect_request(buf, len, &mut n)
     }
 
-    /// `PendingRequest::process_nts` (NTS checks, AES-SIV open into a 1,096-byte
+    /// `PendingRequest::process_with` and an `NtsSession` (NTS checks, AES-SIV open into a 1,096-byte
     /// scratch buffer, validation, cookie harvest).
     #[inline(never)]
-    pub fn probe_process_nts(
+    pub fn probe_process_with_nts(
         pending: &mut PendingRequest,
         source: SocketAddr,
         datagram: &[u8],

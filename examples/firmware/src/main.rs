@@ -48,7 +48,7 @@ fn keep_stack_probes() {
         && let Ok((_, mut pending)) = probe_build(&mut builder, addr, t, black_box(11), &mut buf)
     {
         let config = ValidationConfig::default();
-        let _ = black_box(probe_process_with_key(&mut pending, addr, &out, t, &config, &key));
+        let _ = black_box(probe_process_with_mac(&mut pending, addr, &out, t, &config, &key));
     }
     let aead = || AesSivCmac256::from_key(black_box(&[5; 32]));
     if let (Some(c2s), Some(s2c)) = (aead(), aead()) {
@@ -58,7 +58,7 @@ fn keep_stack_probes() {
             let _ = black_box(probe_protect_request(&mut session, &mut big, len, black_box(17)));
             let config = ValidationConfig::default();
             let reply = black_box(&big);
-            let _ = black_box(probe_process_nts(&mut pending, addr, reply, t, &config, &mut session));
+            let _ = black_box(probe_process_with_nts(&mut pending, addr, reply, t, &config, &mut session));
         }
     }
 }
