@@ -312,6 +312,30 @@ fn n3_plain_reply_after_authenticated_exchange_is_unauthenticated() {
     assert!(process(&mut pending, &mut s, &serve(&req, Shape::default())).is_ok());
 }
 
+/// N-8: the reply to an NTS-protected request, even a genuine one, checked without the
+/// session (`process`, the unauthenticated shorthand) is `Unauthenticated`: a protected
+/// request never takes an unauthenticated answer, whichever entry point reads it. The
+/// request stays pending and the session's answer is still accepted.
+#[test]
+fn n8_protected_request_never_takes_an_unauthenticated_reply() {
+    let mut s = session(8);
+    let mut buf = [0u8; MAX_PACKET_LEN];
+    let mut random = counter();
+    let (len, mut pending) =
+        ClientRequest::new().build_with(server(), t(0), &mut random, &mut buf, &mut s).unwrap();
+    let req = buf[..len].to_vec();
+    assert!(pending.is_authenticated());
+    let genuine = serve(&req, Shape::default());
+    let plain = genuine[..48].to_vec();
+    for reply in [&genuine, &plain] {
+        let before = snapshot(&s, &pending);
+        let r = pending.process(server(), reply, t(21), &ValidationConfig::default());
+        assert_eq!(r, Err(Reject::Unauthenticated));
+        assert_eq!(snapshot(&s, &pending), before);
+    }
+    assert!(process(&mut pending, &mut s, &genuine).is_ok());
+}
+
 /// Rewrites the authenticator's nonce length field.
 fn with_nonce_len(reply: &[u8], nonce_len: u16) -> Vec<u8> {
     let view = PacketView::new_checked(reply).unwrap();
