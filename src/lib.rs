@@ -115,6 +115,7 @@
 //! | 2 | [`wire`] | bytes ⇄ types: header fields, [`PacketView`], [`Packet`], RFC 7822 extension fields and MAC trailer, and their errors ([`ParseError`], [`ExtensionFieldError`], [`EmitError`]) |
 //! | 2 | [`traits`] | what callers implement: wall and monotonic clocks, nonce source, clock control, blocking and async transports |
 //! | 3 | [`auth`] | symmetric-key MACs (RFC 8573): the [`MacKey`](auth::MacKey) trait, [`verify`](auth::verify), [`append_mac`](auth::append_mac); key types behind the `mac-*` features |
+//! | 3 | [`clock`] | [`SoftClock`](clock::SoftClock): disciplined NTP time from a free-running counter (frequency correction, bounded-rate slew, never backwards but when stepped) |
 //! | 3 | [`nts`] | Network Time Security (RFC 8915): NTS-KE records and key export, the NTS extension fields, the [`NtsAead`](nts::NtsAead) trait, [`NtsSession`](nts::NtsSession) (keys, cookie jar, request protection, reply checks) |
 //! | 4 | [`exchange`] | one exchange: [`ClientRequest`](exchange::ClientRequest), [`PendingRequest::process_with`](exchange::PendingRequest::process_with) (validation in the documented order), [`SyncResult`](exchange::SyncResult), the [`Authentication`](exchange::Authentication) every authenticated call takes as a value |
 //! | 4 | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key) |
@@ -180,6 +181,7 @@ pub mod auth;
 #[doc = include_str!("catalogue.md")]
 pub mod catalogue {}
 pub mod client;
+pub mod clock;
 pub mod exchange;
 pub mod math;
 pub mod nts;

@@ -24,6 +24,8 @@ fn every_public_type_implements_defmt_format() {
         is_format::<ntpkit::nts::fields::Authenticator<'static>>(),
         is_format::<ntpkit::nts::fields::EncryptedFields<'static>>(),
         is_format::<ntpkit::exchange::NoAuth>(),
+        is_format::<ntpkit::clock::ClockError>(),
+        is_format::<ntpkit::clock::SoftClock<u8>>(),
         #[cfg(feature = "mac-aes-cmac")]
         is_format::<ntpkit::exchange::MacAuth<ntpkit::auth::AesCmacKey>>(),
         #[cfg(feature = "nts-aes-siv")]
@@ -102,6 +104,6 @@ fn every_public_type_implements_defmt_format() {
         cfg!(feature = "nts-aes-siv"),
         cfg!(feature = "nts-aes-siv"),
     ];
-    assert_eq!(names.len(), 68 + gated.iter().filter(|&&k| k).count());
+    assert_eq!(names.len(), 70 + gated.iter().filter(|&&k| k).count());
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }

@@ -25,6 +25,8 @@ fn every_reject_has_a_name_and_a_message_naming_its_rule() {
             "AuthFailed",
             "16-byte digest",
         ),
+        (Reject::Nts(ntpkit::nts::NtsError::UniqueIdentifierMismatch), "Nts", "NTS: "),
+        (Reject::NtsNak, "NtsNak", "NTS NAK (NTSN kiss-o'-death): cookie not accepted (RFC 8915 §5.7)"),
         (Reject::ZeroOrigin, "ZeroOrigin", "origin timestamp is zero (RFC 5905 §8)"),
         (Reject::OriginMismatch, "OriginMismatch", "does not match the request"),
         (Reject::WrongMode(Mode::Broadcast), "WrongMode", "mode 5 (broadcast) is not 4"),
