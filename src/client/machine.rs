@@ -85,7 +85,8 @@ impl<const N: usize> Client<N> {
         };
         let window = u64::try_from(self.config.startup_window.as_nanos()).unwrap_or(u64::MAX).max(1);
         let delay = div_rem_u64(nonces.next_nonce(), window).1;
-        *slot = Some(Peer::new(addr, config, now.saturating_add(core::time::Duration::from_nanos(delay))));
+        // Nanoseconds added as such: `Duration::from_nanos` would divide by 10^9.
+        *slot = Some(Peer::new(addr, config, Instant::from_nanos(now.as_nanos().saturating_add(delay))));
         Ok(PeerId::of_index(index))
     }
 
