@@ -20,7 +20,7 @@ BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts client4)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 # Budgets in bytes for ntpkit_min at opt-level "s": the measurement of 2026-11-29 with
-# rustc 1.95 (+1,124 / +1,360 / +1,888 B on thumbv7em / thumbv6m / riscv32imc) plus about
+# rustc 1.95 (+1,124 / +1,344 / +1,888 B on thumbv7em / thumbv6m / riscv32imc) plus about
 # 5 % for toolchain drift, kept as a ratchet: lower them as the code shrinks, never raise
 # them without a reason. Re-based on 2026-11-29 because the harness changed: the reply's
 # source address is now opaque (`black_box`), as it is in a firmware, where before the
