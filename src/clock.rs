@@ -335,6 +335,7 @@ mod tests {
     /// frequency correction, slewing the largest negative offset, read at every tick of
     /// a fast counter and at uneven intervals of a slow one.
     #[test]
+    #[cfg_attr(miri, ignore = "tens of thousands of reads: run natively in every test job")]
     fn c2_never_backwards_while_slewing_slow() {
         for (hz, stride) in [(48_000_000u64, 1u64), (32_768, 7), (1_000_000, 999_983)] {
             let t = Cell::new(0);
@@ -399,6 +400,7 @@ mod tests {
     /// give the same time, to the unit, as one reading at the end, with a frequency
     /// correction and a slew in progress.
     #[test]
+    #[cfg_attr(miri, ignore = "tens of thousands of reads: run natively in every test job")]
     fn c4_frequent_reads_accumulate_no_rounding() {
         let (ta, tb) = (Cell::new(0), Cell::new(0));
         let mut a = SoftClock::new(Ticks(&ta), 3_000_017, 64, start()).unwrap();
