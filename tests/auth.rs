@@ -268,3 +268,17 @@ fn build_with_key_needs_room_for_the_mac() {
     assert!(r.is_err());
     assert!(buf.iter().all(|&b| b == 0xee));
 }
+
+/// `append_mac` writes through the one extension-field writer, so it refuses what no
+/// reader takes: a packet that would exceed `MAX_PACKET_LEN` (PacketTooLong), as it
+/// refuses one shorter than a header, and writes nothing either way.
+#[test]
+fn append_mac_never_writes_a_packet_readers_refuse() {
+    let (aes, _, sha1) = keys();
+    let mut buf = vec![0u8; 2048];
+    let len = ntpkit::MAX_PACKET_LEN - 20; // 1076: +4 +20 = 1100 is too long, +4 +16 fits
+    assert_eq!(append_mac(&sha1, &mut buf, len), Err(ntpkit::EmitError::PacketTooLong { len: 1100 }));
+    assert!(buf.iter().all(|&b| b == 0));
+    assert_eq!(append_mac(&aes, &mut buf, len), Ok(ntpkit::MAX_PACKET_LEN));
+    assert_eq!(append_mac(&aes, &mut buf, 44), Err(ntpkit::EmitError::BadPacketLength { len: 44 }));
+}
