@@ -253,7 +253,9 @@ impl<C: Counter> NtpClock for SoftClock<C> {
 }
 
 impl<C: Counter> ClockControl for SoftClock<C> {
-    type Error = core::convert::Infallible;
+    /// Only [`set_frequency`](ClockControl::set_frequency) fails: beyond
+    /// ±[`MAX_FREQUENCY_PPB`] ([`ClockError::FrequencyOutOfRange`], nothing changes).
+    type Error = ClockError;
 
     /// Moves the time by `offset` at once (the only way it goes backwards) and drops any
     /// slew in progress.
@@ -269,6 +271,11 @@ impl<C: Counter> ClockControl for SoftClock<C> {
         self.advance();
         self.slew_left = offset.to_bits();
         Ok(())
+    }
+
+    /// [`set_frequency_ppb`](SoftClock::set_frequency_ppb).
+    fn set_frequency(&mut self, ppb: i64) -> Result<(), Self::Error> {
+        self.set_frequency_ppb(ppb)
     }
 }
 

@@ -59,9 +59,16 @@ pub trait ClockControl {
     /// [`SystemUpdate::corrected_unix`](crate::client::SystemUpdate::corrected_unix).
     fn step(&mut self, offset: crate::time::NtpDuration) -> Result<(), Self::Error>;
 
-    /// Starts correcting an offset of `offset` gradually (e.g. `adjtime`), replacing any
-    /// correction in progress.
+    /// Starts correcting an offset of `offset` gradually, replacing any correction in
+    /// progress, at 500 ppm (0.5 ms per second) as `adjtime` does: a
+    /// [`Discipline`](crate::discipline::Discipline) accounts for the slew at that rate.
     fn slew(&mut self, offset: crate::time::NtpDuration) -> Result<(), Self::Error>;
+
+    /// Sets the clock's frequency correction to `ppb` parts per billion (positive: the
+    /// clock runs faster, for an oscillator that runs slow), replacing the previous one.
+    /// A [`Discipline`](crate::discipline::Discipline) asks at most ±500 ppm
+    /// ([`MAX_FREQUENCY_PPB`](crate::clock::MAX_FREQUENCY_PPB)).
+    fn set_frequency(&mut self, ppb: i64) -> Result<(), Self::Error>;
 }
 
 impl<T: ClockControl + ?Sized> ClockControl for &mut T {
@@ -71,6 +78,9 @@ impl<T: ClockControl + ?Sized> ClockControl for &mut T {
     }
     fn slew(&mut self, offset: crate::time::NtpDuration) -> Result<(), Self::Error> {
         (**self).slew(offset)
+    }
+    fn set_frequency(&mut self, ppb: i64) -> Result<(), Self::Error> {
+        (**self).set_frequency(ppb)
     }
 }
 

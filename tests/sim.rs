@@ -804,6 +804,10 @@ fn decisions_apply_through_clock_control() {
             self.0.push(("slew", offset.to_nanos()));
             Ok(())
         }
+        fn set_frequency(&mut self, ppb: i64) -> Result<(), ()> {
+            self.0.push(("frequency", ppb));
+            Ok(())
+        }
     }
     let mut clock = Recorder::default();
     let d = NtpDuration::from_nanos(5_000).unwrap();
