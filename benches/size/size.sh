@@ -16,7 +16,7 @@ if [ "${1:-}" = "--check" ]; then CHECK=1; shift; fi
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf)
 PROFILES=${PROFILES:-release}
-BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts client4)
+BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts client4 client4_kept)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 # Budgets in bytes for ntpkit_min at opt-level "s": the measurement of 2026-11-29 with
@@ -44,6 +44,12 @@ budget() {
 # after the inline header decoding; RAM 2,912 B), plus about 5 %.
 CLIENT4_FLASH_BUDGET=12500
 CLIENT4_RAM_BUDGET=3072
+# Keeping time: client4_kept (Client<4> + Discipline + SoftClock) over client4, on
+# thumbv7em. Measured 2026-11-29: +6,672 B (SoftClock about 1,130 B of it). The goal
+# was 2,048 B; the delay-weighted regression with its spike gate, variance blend and
+# 64-bit-only arithmetic is what costs the rest (README, "Keeping time"). Ratchet:
+# measurement plus about 5 %.
+KEPT_OVER_CLIENT4_BUDGET=7000
 
 # Helpers that must never be linked: soft-float (double and single) and 64-bit division.
 FORBIDDEN='__aeabi_[df](add|sub|mul|div|cmp|2|neg|rsub)|__(add|sub|mul|div|neg|cmp|eq|ne|lt|le|gt|ge|unord|extend|trunc|float|fix)[a-z]*[sd]f[0-9]?|__aeabi_u?ldivmod|__u?(div|mod)di3|__udivmoddi4|u64_div_rem|u128_div|__aeabi_u?[il]2[df]|__aeabi_[df]2'
@@ -71,6 +77,12 @@ for t in "${TARGETS[@]}"; do
             if [ "$b" = client4 ] && [ "$p" = release ] && [ "$t" = thumbv7em-none-eabihf ]; then
                 mark="<= $CLIENT4_FLASH_BUDGET"
                 if [ "$delta" -gt "$CLIENT4_FLASH_BUDGET" ]; then mark="OVER $CLIENT4_FLASH_BUDGET"; status=1; fi
+            fi
+            [ "$b" = client4 ] && client4_flash=$flash
+            if [ "$b" = client4_kept ] && [ "$p" = release ] && [ "$t" = thumbv7em-none-eabihf ]; then
+                over=$((flash - client4_flash))
+                mark="+$over over client4 <= $KEPT_OVER_CLIENT4_BUDGET"
+                if [ "$over" -gt "$KEPT_OVER_CLIENT4_BUDGET" ]; then mark="+$over over client4: OVER $KEPT_OVER_CLIENT4_BUDGET"; status=1; fi
             fi
             if [ "$b" = ntpkit_min ] && [ "$p" = release ]; then
                 limit=$(budget "$t")

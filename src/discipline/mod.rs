@@ -98,12 +98,12 @@ mod window;
 use crate::client::{Decision, Event, PeerId, SystemUpdate};
 use crate::clock::MAX_FREQUENCY_PPB;
 use crate::exchange::SyncResult;
-use crate::math::int::{div_i64_by_positive, isqrt};
+use crate::math::int::{div_i64_by_positive, div_u64, isqrt};
 use crate::time::{Instant, NtpDuration};
 use crate::traits::ClockControl;
 
 pub use saved::{DisciplineError, SavedFrequency};
-use window::{FLOOR_NS, FULL_WEIGHT, MAX_VARIANCE, Window, div_round, mul_div};
+use window::{FLOOR2, FULL_WEIGHT, FULL_WEIGHT_FLOOR2, MAX_VARIANCE, Window};
 
 /// Bins in the regression window.
 pub const BINS: usize = window::BINS;
@@ -344,7 +344,7 @@ impl Discipline {
         if x.saturating_sub(oldest) < MIN_FIT_SPAN_NS {
             return None;
         }
-        self.window.fit(x)
+        self.window.fit(x, self.frequency_ppb)
     }
 
     /// Takes a client's [`SystemUpdate`] at monotonic time `now` and says what to do
@@ -434,12 +434,10 @@ impl Discipline {
                 0
             }
         };
-        // (excess/2)² + floor², against floor²: both below 2^62 after the clamp.
-        let half = i128::from((excess >> 1).min(1 << 30));
-        let floor2 = i128::from(FLOOR_NS).wrapping_mul(i128::from(FLOOR_NS));
-        let variance = half.wrapping_mul(half).wrapping_add(floor2);
-        let weight =
-            mul_div(i128::from(FULL_WEIGHT), floor2, variance).clamp(1, i128::from(FULL_WEIGHT)) as u32;
+        // FULL_WEIGHT · floor² / ((excess/2)² + floor²): below 2^61 with the clamp.
+        let half = (excess >> 1).clamp(0, 1 << 30).unsigned_abs();
+        let variance = half.wrapping_mul(half).wrapping_add(FLOOR2);
+        let weight = div_u64(FULL_WEIGHT_FLOOR2, variance).clamp(1, u64::from(FULL_WEIGHT)) as u32;
         (weight, excess)
     }
 
@@ -471,21 +469,25 @@ impl Discipline {
         let room = div_i64_by_positive(elapsed, SLEW_DIVISOR);
         let slewed = self.slew_left.clamp(room.wrapping_neg(), room);
         self.slew_left = self.slew_left.saturating_sub(slewed);
-        // |frequency| ≤ 5·10^5 < 2^19 and elapsed < 2^47: the product fits an i128.
-        let drift =
-            div_round(i128::from(self.frequency_ppb).wrapping_mul(i128::from(elapsed)), 1_000_000_000) as i64;
+        let drift = window::ppb_of(self.frequency_ppb, elapsed);
         self.applied = self.applied.saturating_add(slewed).saturating_add(drift);
         self.last = Some(now_ns);
     }
 
     /// The frequency: the fit and the prior, weighted by the inverse of their variances.
     fn blend(&mut self, slope_ppb: i64, variance: u64) {
-        let (vp, vf) = (i128::from(self.prior_variance.max(1)), i128::from(variance.max(1)));
+        // Both variances below 2^62, so the sum fits; the fit's share vp / (vp + vf) in
+        // 0.16 fixed point, from the top 47 bits of each.
+        let (vp, vf) = (self.prior_variance.clamp(1, MAX_VARIANCE), variance.clamp(1, MAX_VARIANCE));
+        let scale = 64u32.wrapping_sub(vp.wrapping_add(vf).leading_zeros()).saturating_sub(47);
+        let (vp, vf) = ((vp >> scale).max(1), vf >> scale);
         let sum = vp.wrapping_add(vf);
-        let weighted =
-            i128::from(self.prior_ppb).wrapping_mul(vf).wrapping_add(i128::from(slope_ppb).wrapping_mul(vp));
-        self.frequency_ppb = (div_round(weighted, sum) as i64).clamp(-MAX_FREQUENCY_PPB, MAX_FREQUENCY_PPB);
-        self.variance = (div_round(vp.wrapping_mul(vf), sum) as u64).clamp(1, MAX_VARIANCE);
+        let share = div_u64(vp << 16, sum) as i64; // ≤ 2^16
+        let toward = slope_ppb.clamp(-(1 << 40), 1 << 40).wrapping_sub(self.prior_ppb);
+        let frequency = self.prior_ppb.wrapping_add(toward.wrapping_mul(share).wrapping_add(1 << 15) >> 16);
+        self.frequency_ppb = frequency.clamp(-MAX_FREQUENCY_PPB, MAX_FREQUENCY_PPB);
+        // vp·vf/(vp+vf) = vf · share, back at scale.
+        self.variance = ((vf.wrapping_mul(share as u64) >> 16) << scale).clamp(1, MAX_VARIANCE);
     }
 }
 

@@ -1,8 +1,9 @@
 //! The regression window: bins of weighted samples of raw phase, and the weighted
-//! least-squares line through them. Integers only; every sum is bounded below 2¹²⁷
-//! by the clamps named here, and [`mul_div`] shifts rather than overflows if not.
+//! least-squares line through them — in 64-bit integers (128-bit arithmetic costs
+//! kilobytes of flash on a Cortex-M). The line is fitted to the residuals from the
+//! frequency in effect, so the sums stay small: every bound below is kept by a clamp.
 
-use crate::math::int::{div_i128, swap_copy};
+use crate::math::int::{div_i64_by_positive, div_rem_u64, div_u64, swap_copy};
 
 /// Bins in the window.
 pub(super) const BINS: usize = 16;
@@ -10,23 +11,29 @@ pub(super) const BINS: usize = 16;
 const FIRST_SPAN_NS: i64 = 1_000_000_000;
 /// The longest span a bin grows to: 1024 s (the window then covers about 4.5 hours).
 pub(super) const MAX_SPAN_NS: i64 = 1_024_000_000_000;
-/// A bin closes at this total weight (1,024 samples at full weight), so the sums
-/// stay in range and a flood of samples still moves the window on.
+/// A bin closes at this total weight (1,024 samples at full weight), so a flood of
+/// samples still moves the window on.
 const MAX_BIN_WEIGHT: u32 = 1 << 22;
 /// The weight of a sample as good as [`FLOOR_NS`]; worse ones weigh less, down to 1.
 pub(super) const FULL_WEIGHT: u32 = 1 << 12;
 /// The error assumed of the best sample: 10 µs.
 pub(super) const FLOOR_NS: i64 = 10_000;
-/// x is in units of 2¹⁰ ns; |dx| ≤ 2⁴¹ units (26 days), |dy| ≤ 2³⁶ ns (68 s).
-const X_SHIFT: u32 = 10;
-const MAX_DX: i64 = 1 << 41;
-const MAX_DY_NS: i64 = 1 << 36;
-/// The slope is computed in 2⁻⁵ ppb: ns per 2¹⁰ ns × 10⁹ · 2⁵ / 2¹⁰ = × 1,953,125 · 2⁴.
-const SLOPE_SCALE: i128 = 1_953_125 << 4;
+/// FLOOR², ns².
+pub(super) const FLOOR2: u64 = (FLOOR_NS as u64) * (FLOOR_NS as u64);
+/// FULL_WEIGHT · FLOOR²: the expected weighted square residual of one bin.
+pub(super) const FULL_WEIGHT_FLOOR2: u64 = (FULL_WEIGHT as u64) * (FLOOR_NS as u64) * (FLOOR_NS as u64);
+/// Times are fitted in units of 2²² ns (4.2 ms), |dx| ≤ 2²⁴ units (19.5 hours);
+/// residual phase within ±2²⁶ ns (67 ms); weights scaled to at most 2⁶ for the fit.
+const X_SHIFT: u32 = 22;
+const MAX_DX: i64 = 1 << 24;
+const MAX_R: i64 = 1 << 26;
+const W_BITS: u32 = 6;
+/// Slopes are computed in 2⁻¹³ ppb: ns per 2²² ns × 10⁹ · 2¹³ / 2²² = × 1,953,125.
+const SLOPE_SCALE: i64 = 1_953_125;
 /// ... and clamped to ±1,000 ppm.
-const MAX_SLOPE_Q: i128 = 32_000_000;
-/// Var(slope) in ppb² = FULL_WEIGHT · FLOOR² · 10¹⁸ / (Sxx · 2²⁰) = this / Sxx.
-const VARIANCE_NUMERATOR: i128 = 390_625_000_000_000_000_000_000;
+const MAX_SLOPE_Q: i64 = 1_000_000 << 13;
+/// Var(slope) in ppb² = FULL_WEIGHT · FLOOR² · 10¹⁸ / (Σ w·dx² · 2⁴⁴) = this / Σ w·dx².
+const VARIANCE_NUMERATOR: i64 = 23_283_064_365_386_963;
 /// Variances are clamped to [1, 2⁶²] ppb².
 pub(super) const MAX_VARIANCE: u64 = 1 << 62;
 
@@ -46,14 +53,32 @@ struct Bin {
 impl Bin {
     fn merged(a: Bin, b: Bin) -> Bin {
         let weight = a.weight.saturating_add(b.weight).max(1);
-        let mean = |p: i64, q: i64| {
-            let sum = i128::from(p)
-                .wrapping_mul(i128::from(a.weight))
-                .wrapping_add(i128::from(q).wrapping_mul(i128::from(b.weight)));
-            div_round(sum, i128::from(weight)) as i64
-        };
-        Bin { weight, first: a.first, x: mean(a.x, b.x), y: mean(a.y, b.y) }
+        // b's share in 0.32 fixed point.
+        let t = div_u64(u64::from(b.weight) << 32, u64::from(weight)) as i64;
+        Bin { weight, first: a.first, x: toward(a.x, b.x, t), y: toward(a.y, b.y, t) }
     }
+}
+
+/// `p + (q − p) · t / 2³²` for `0 ≤ t ≤ 2³²`, with `|q − p|` clamped to 2⁴⁶, to
+/// within 2 units and without overflow.
+fn toward(p: i64, q: i64, t: i64) -> i64 {
+    let d = q.saturating_sub(p).clamp(-(1 << 46), 1 << 46);
+    // d = hi·2^16 + lo with 0 ≤ lo < 2^16: hi·t < 2^62 and lo·t < 2^48.
+    let high = (d >> 16).wrapping_mul(t) >> 16;
+    let low = (d & 0xffff).wrapping_mul(t) >> 32;
+    p.saturating_add(high.wrapping_add(low))
+}
+
+/// `ppb · ns / 10⁹`, rounded, for |ppb| ≤ 2²⁰ and any `ns`: whole seconds and the
+/// rest apart, so no product overflows (|ns| is clamped to 2⁶² first).
+pub(super) fn ppb_of(ppb: i64, ns: i64) -> i64 {
+    let magnitude = ns.unsigned_abs().min(1 << 62);
+    let (seconds, nanos) = div_rem_u64(magnitude, 1_000_000_000);
+    let ppb = ppb.clamp(-(1 << 20), 1 << 20);
+    // |ppb·nanos| < 2^50; the half rounds away from zero.
+    let part = ppb.wrapping_mul(nanos as i64).wrapping_add(if ppb < 0 { -500_000_000 } else { 500_000_000 });
+    let result = ppb.saturating_mul(seconds as i64).saturating_add(div_i64_by_positive(part, 1_000_000_000));
+    if ns < 0 { result.saturating_neg() } else { result }
 }
 
 /// The line through the window.
@@ -81,7 +106,8 @@ impl Window {
     }
 
     pub(super) fn clear(&mut self) {
-        *self = Self::new();
+        self.len = 0;
+        self.span = FIRST_SPAN_NS;
     }
 
     /// Time of the oldest sample, ns since the origin.
@@ -127,91 +153,75 @@ impl Window {
         }
     }
 
-    /// The weighted least-squares line, evaluated at `x_now`; `None` with fewer than
-    /// two distinct times.
-    pub(super) fn fit(&self, x_now: i64) -> Option<Fit> {
+    /// The weighted least-squares line, evaluated at `x_now`, fitted to the residuals
+    /// from a line of slope `frequency_ppb` (the correction in effect); `None` with
+    /// fewer than two distinct times.
+    pub(super) fn fit(&self, x_now: i64, frequency_ppb: i64) -> Option<Fit> {
         let bins = self.bins.get(..self.len)?;
-        let y_ref = bins.last()?.y;
-        let point = |b: &Bin| {
-            let dx = (b.x.saturating_sub(x_now) >> X_SHIFT).clamp(-MAX_DX, MAX_DX);
-            let dy = b.y.saturating_sub(y_ref).clamp(-MAX_DY_NS, MAX_DY_NS);
-            (i128::from(b.weight), i128::from(dx), i128::from(dy))
-        };
-        // Weighted means (Σw ≤ 2^26, so Σw·dx < 2^68).
-        let (mut sw, mut sx, mut sy) = (0i128, 0i128, 0i128);
-        for (w, dx, dy) in bins.iter().map(point) {
-            sw = sw.wrapping_add(w);
-            sx = sx.wrapping_add(w.wrapping_mul(dx));
-            sy = sy.wrapping_add(w.wrapping_mul(dy));
+        let heaviest = bins.iter().map(|b| b.weight).max()?;
+        let shift = 32u32.wrapping_sub(heaviest.leading_zeros()).saturating_sub(W_BITS);
+        let f = frequency_ppb.clamp(-1_000_000, 1_000_000);
+        // The reference: the newest bin carried to x_now along the frequency in effect
+        // (the phase that frequency explains over a time difference is exact, ppb_of).
+        let newest = bins.last()?;
+        let y_ref = newest.y.wrapping_sub(ppb_of(f, newest.x.saturating_sub(x_now)));
+        // Each bin as (weight ≤ 2^6, dx in 2^22 ns ≤ 2^24, residual phase in ns ≤ 2^26),
+        // and the weighted sums for the means.
+        let mut points = [(0i32, 0i32, 0i32); BINS];
+        let (mut sw, mut sx, mut sr) = (0i64, 0i64, 0i64);
+        for (p, b) in points.iter_mut().zip(bins) {
+            let dt = b.x.saturating_sub(x_now);
+            let dx = (dt >> X_SHIFT).clamp(-MAX_DX, MAX_DX);
+            let r = b.y.saturating_sub(y_ref).saturating_sub(ppb_of(f, dt)).clamp(-MAX_R, MAX_R);
+            let w = (b.weight >> shift) as i32;
+            *p = (w, dx as i32, r as i32);
+            sw = sw.wrapping_add(i64::from(w));
+            sx = sx.wrapping_add(i64::from(w).wrapping_mul(dx));
+            sr = sr.wrapping_add(i64::from(w).wrapping_mul(r));
         }
-        let (mx, my) = (div_round(sx, sw), div_round(sy, sw));
-        // Centred sums: w·cx² < 2^22·2^84 and w·cx·cy < 2^22·2^42·2^37, 16 bins.
-        let (mut sxx, mut sxy) = (0i128, 0i128);
-        for (w, dx, dy) in bins.iter().map(point) {
-            let (cx, cy) = (dx.wrapping_sub(mx), dy.wrapping_sub(my));
+        let points = points.get(..bins.len())?;
+        let (mx, mr) = (div_i64_by_positive(sx, sw), div_i64_by_positive(sr, sw));
+        let centred = |&(w, dx, r): &(i32, i32, i32)| {
+            (i64::from(w), i64::from(dx).wrapping_sub(mx), i64::from(r).wrapping_sub(mr))
+        };
+        // w·cx² < 2^6·2^50 and |w·cx·cr| < 2^6·2^25·2^27, 16 bins.
+        let (mut sxx, mut sxr) = (0i64, 0i64);
+        for (w, cx, cr) in points.iter().map(centred) {
             sxx = sxx.wrapping_add(w.wrapping_mul(cx).wrapping_mul(cx));
-            sxy = sxy.wrapping_add(w.wrapping_mul(cx).wrapping_mul(cy));
+            sxr = sxr.wrapping_add(w.wrapping_mul(cx).wrapping_mul(cr));
         }
         if sxx <= 0 {
             return None;
         }
-        let slope_q = mul_div(sxy, SLOPE_SCALE, sxx).clamp(-MAX_SLOPE_Q, MAX_SLOPE_Q);
-        // The variance the weights promise, scaled up by the scatter actually seen: the
-        // weighted residuals against (bins − 2) × FULL_WEIGHT × FLOOR², when above 1.
-        let mut ssr = 0i128;
-        for (w, dx, dy) in bins.iter().map(point) {
-            let (cx, cy) = (dx.wrapping_sub(mx), dy.wrapping_sub(my));
-            // slope·cx in ns: slope_q·cx·2^10/(2^5·10^9) < 2^25·2^42·2^10 before dividing.
-            let r = cy.wrapping_sub(mul_div(slope_q.wrapping_mul(cx), 1 << X_SHIFT, 32_000_000_000));
-            let r = r.clamp(i128::from(MAX_DY_NS).wrapping_neg(), i128::from(MAX_DY_NS));
-            ssr = ssr.saturating_add(w.wrapping_mul(r).wrapping_mul(r));
+        // The slope of the residuals in 2^-13 ppb: sxr / sxx × 1,953,125, with both
+        // scaled down together until sxr·1,953,125 fits.
+        let excess = 64u32.wrapping_sub(sxr.unsigned_abs().leading_zeros()).saturating_sub(41);
+        let den = (sxx >> excess).max(1);
+        let delta = div_i64_by_positive((sxr >> excess).wrapping_mul(SLOPE_SCALE), den)
+            .clamp(-MAX_SLOPE_Q, MAX_SLOPE_Q);
+        // The line's value at dx: its residual plus delta·dx / 1,953,125 ns (< 2^58).
+        let along = |dx: i64| div_i64_by_positive(delta.wrapping_mul(dx), SLOPE_SCALE);
+        let phase = y_ref.wrapping_add(mr).wrapping_sub(along(mx));
+        // The variance the weights promise, scaled up by the scatter seen: weighted
+        // squared residuals against (bins − 2) × FULL_WEIGHT × FLOOR², when above.
+        let mut ssr = 0u64;
+        for (w, cx, cr) in points.iter().map(centred) {
+            let res = cr.wrapping_sub(along(cx)).clamp(-MAX_R, MAX_R);
+            ssr = ssr.saturating_add(w.wrapping_mul(res).wrapping_mul(res).unsigned_abs());
         }
-        let dof = (bins.len() as i128).wrapping_sub(2).max(1);
-        let expected =
-            dof.wrapping_mul(i128::from(FULL_WEIGHT)).wrapping_mul(i128::from(FLOOR_NS * FLOOR_NS));
-        let promised = div_round(VARIANCE_NUMERATOR, sxx);
-        let variance = if ssr > expected { mul_div(promised, ssr, expected) } else { promised }
-            .clamp(1, i128::from(MAX_VARIANCE)) as u64;
-        // The line at dx = 0: my − slope·mx, with slope·mx = slope_q·mx·2^10 / (2^5·10^9).
-        let along = mul_div(slope_q.wrapping_mul(mx), 1 << X_SHIFT, 32_000_000_000);
-        let phase = i128::from(y_ref).wrapping_add(my).wrapping_sub(along);
+        let dof = (points.len() as u64).saturating_sub(2).max(1);
+        let expected = dof.wrapping_mul(FULL_WEIGHT_FLOOR2 >> shift).max(1);
+        let mut variance = div_u64((VARIANCE_NUMERATOR as u64) >> shift, sxx.unsigned_abs());
+        if ssr > expected {
+            variance = variance.saturating_mul(div_u64(ssr, expected));
+        }
+        let slope_q = f.wrapping_shl(13).wrapping_add(delta);
         Some(Fit {
-            slope_ppb: div_round(slope_q, 32) as i64,
-            variance,
-            phase: phase.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
+            slope_ppb: slope_q.wrapping_add(1 << 12) >> 13,
+            variance: variance.clamp(1, MAX_VARIANCE),
+            phase,
         })
     }
-}
-
-/// `n / d` rounded to nearest (half away from zero) for `d > 0`; 0 when `d <= 0`.
-pub(super) fn div_round(n: i128, d: i128) -> i128 {
-    if d <= 0 {
-        return 0;
-    }
-    let q = div_i128(n, d);
-    // The remainder, exact; round away from zero when it is at least half of d.
-    let r = n.wrapping_sub(q.wrapping_mul(d)).unsigned_abs();
-    if r >= d.unsigned_abs().wrapping_sub(r) {
-        if n < 0 { q.wrapping_sub(1) } else { q.wrapping_add(1) }
-    } else {
-        q
-    }
-}
-
-/// `a · b / c` rounded, for `b, c > 0`: where `a · b` would overflow, `a` and `c` are
-/// halved together (at most 127 times) — precision is lost only on absurd inputs.
-pub(super) fn mul_div(mut a: i128, b: i128, mut c: i128) -> i128 {
-    for _ in 0..128 {
-        if c <= 0 {
-            break;
-        }
-        if let Some(product) = a.checked_mul(b) {
-            return div_round(product, c);
-        }
-        a >>= 1;
-        c >>= 1;
-    }
-    0
 }
 
 #[cfg(test)]
@@ -232,20 +242,26 @@ mod tests {
         for ppb in [-500_000, -50_000, -1, 0, 3, 49_999, 500_000] {
             let w = ppb_line(ppb, 64, 200);
             let x_now = 199 * 64 * 1_000_000_000;
-            let fit = w.fit(x_now).unwrap();
-            assert_eq!(fit.slope_ppb, ppb, "{ppb}");
-            let want = 7_000 + ppb * 199 * 64;
-            assert!((fit.phase - want).abs() <= 2, "{ppb}: {} vs {want}", fit.phase);
+            // Whatever frequency is in effect, within a few ppm (the residuals over the
+            // 3.5 hours stay inside their ±67 ms clamp), the same line.
+            for f in [ppb, ppb + 1_000, ppb - 3_000] {
+                let fit = w.fit(x_now, f).unwrap();
+                assert!((fit.slope_ppb - ppb).abs() <= 1, "{ppb} from {f}: {}", fit.slope_ppb);
+                let want = 7_000 + ppb * 199 * 64;
+                if f == ppb {
+                    assert!((fit.phase - want).abs() <= 50, "{ppb}: {} vs {want}", fit.phase);
+                }
+            }
         }
     }
 
     #[test]
     fn the_window_merges_then_slides() {
-        let w = ppb_line(1_000, 16, 2_000); // 8.9 hours of samples every 16 s
+        let w = ppb_line(1_000, 16, 20_000); // 89 hours of samples every 16 s
         assert_eq!(w.len, BINS);
         assert_eq!(w.span, MAX_SPAN_NS);
         // Sliding: the oldest sample is about 16 spans old.
-        let age = 1_999 * 16 * 1_000_000_000 - w.oldest().unwrap();
+        let age = 19_999 * 16 * 1_000_000_000 - w.oldest().unwrap();
         assert!((15 * MAX_SPAN_NS..=17 * MAX_SPAN_NS).contains(&age), "{age}");
     }
 
@@ -254,20 +270,29 @@ mod tests {
         let mut w = Window::new();
         w.push(5, 1, FULL_WEIGHT);
         w.push(5, 9, FULL_WEIGHT);
-        assert!(w.fit(5).is_none());
-        assert!(Window::new().fit(0).is_none());
+        assert!(w.fit(5, 0).is_none());
+        assert!(Window::new().fit(0, 0).is_none());
     }
 
     #[test]
-    fn mul_div_shifts_rather_than_overflows() {
-        assert_eq!(mul_div(10, 3, 4), 8); // 7.5 rounds away from zero
-        assert_eq!(mul_div(-10, 3, 4), -8);
-        assert_eq!(mul_div(i128::MAX, 4, i128::MAX), 4);
-        assert_eq!(mul_div(5, 5, 0), 0);
-        assert_eq!(div_round(7, 0), 0);
-        assert_eq!(div_round(i128::MAX, 2), i128::MAX / 2 + 1);
-        assert_eq!(div_round(i128::MIN + 1, 2), i128::MIN / 2);
-        assert_eq!(div_round(-5, 10), -1);
-        assert_eq!(div_round(4, 10), 0);
+    fn ppb_of_is_exact() {
+        assert_eq!(ppb_of(50_000, 1_000_000_000), 50_000);
+        assert_eq!(ppb_of(-50_000, 1_000_000_000), -50_000);
+        assert_eq!(ppb_of(50_000, -3_600_000_000_000), -180_000_000);
+        assert_eq!(ppb_of(1, 500_000_000), 1); // 0.5 rounds away from zero
+        assert_eq!(ppb_of(-1, 499_999_999), 0);
+        // 2^62 ns = 4,611,686,018 s + 427,387,904 ns: 500 ppm of it.
+        assert_eq!(ppb_of(500_000, i64::MAX), 2_305_843_009_213_694);
+        assert_eq!(ppb_of(i64::MAX, i64::MIN), ppb_of(1 << 20, -(1 << 62)));
+    }
+
+    #[test]
+    fn toward_is_a_weighted_mean() {
+        assert_eq!(toward(0, 1_000, 1 << 31), 500);
+        assert_eq!(toward(-7, 7, 0), -7);
+        assert_eq!(toward(-7, 7, 1 << 32), 7);
+        assert_eq!(toward(i64::MIN, i64::MAX, 1 << 32), i64::MIN + (1 << 46));
+        let m = toward(1_000_000_000_000, 1_000_000_300_000, 1 << 30);
+        assert!((m - 1_000_000_075_000).abs() <= 2, "{m}");
     }
 }
