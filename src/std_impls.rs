@@ -181,12 +181,17 @@ impl defmt::Format for StdNonces {
 /// With `fast_forward`, the monotonic clock given to the client jumps over idle time
 /// between polls, so minutes of polling happen in seconds: for demos and tests against
 /// servers on this machine only (it refuses other addresses), never for public servers.
-/// Wall-clock T1/T4 are always real.
+/// Wall-clock T1/T4 are always real: read from the system clock, or from the clock
+/// given to [`with_clock`](Self::with_clock) (a disciplined
+/// [`SoftClock`](crate::clock::SoftClock), say).
 #[derive(Debug)]
-pub struct ClientDriver {
+pub struct ClientDriver<C = SystemClock> {
     socket: UdpSocket,
     dual_stack: bool,
+    /// The monotonic clock.
     clock: SystemClock,
+    /// The wall clock for T1 and T4.
+    wall: C,
     nonces: StdNonces,
     fast_forward: bool,
     skipped: Duration,
@@ -195,6 +200,13 @@ pub struct ClientDriver {
 impl ClientDriver {
     /// Binds an ephemeral port on `[::]` (dual-stack) or, failing that, `0.0.0.0`.
     pub fn new(fast_forward: bool) -> io::Result<Self> {
+        Self::with_clock(fast_forward, SystemClock::new())
+    }
+}
+
+impl<C: NtpClock> ClientDriver<C> {
+    /// [`new`](ClientDriver::new), with T1 and T4 read from `wall`.
+    pub fn with_clock(fast_forward: bool, wall: C) -> io::Result<Self> {
         let (socket, dual_stack) = match UdpSocket::bind("[::]:0") {
             Ok(s) => (s, true),
             Err(_) => (UdpSocket::bind("0.0.0.0:0")?, false),
@@ -203,10 +215,16 @@ impl ClientDriver {
             socket,
             dual_stack,
             clock: SystemClock::new(),
+            wall,
             nonces: StdNonces::new(),
             fast_forward,
             skipped: Duration::ZERO,
         })
+    }
+
+    /// The wall clock, to steer between runs.
+    pub fn wall_mut(&mut self) -> &mut C {
+        &mut self.wall
     }
 
     /// The client's monotonic time now.
@@ -267,6 +285,19 @@ impl ClientDriver {
         auth: &mut impl crate::client::PeerAuth,
         mut on_event: impl FnMut(&crate::client::Client<N>, crate::client::Event<N>),
     ) -> io::Result<()> {
+        self.run_steering(client, duration, auth, |_, client, event| on_event(client, event))
+    }
+
+    /// [`run_with`](Self::run_with), with `on_event` also given the wall clock, so that
+    /// it can steer it: apply a [`Discipline`](crate::discipline::Discipline)'s
+    /// [`Correction`](crate::discipline::Correction) to the clock that stamps the next T1.
+    pub fn run_steering<const N: usize>(
+        &mut self,
+        client: &mut crate::client::Client<N>,
+        duration: Duration,
+        auth: &mut impl crate::client::PeerAuth,
+        mut on_event: impl FnMut(&mut C, &crate::client::Client<N>, crate::client::Event<N>),
+    ) -> io::Result<()> {
         let end = self.now().saturating_add(duration);
         let mut buf = [0u8; crate::wire::MAX_PACKET_LEN + 1];
         loop {
@@ -274,9 +305,14 @@ impl ClientDriver {
             if now >= end {
                 return Ok(());
             }
+            // Events from the last reply first, so a correction they lead to is applied
+            // before the next T1 is read.
+            while let Some(event) = client.poll_event() {
+                on_event(&mut self.wall, client, event);
+            }
             client.handle_timeout(now);
             loop {
-                let t1 = self.clock.now();
+                let t1 = self.wall.now();
                 let tx = client
                     .poll_transmit_with(now, t1, &mut self.nonces, &mut buf, auth)
                     .map_err(io::Error::other)?;
@@ -284,7 +320,7 @@ impl ClientDriver {
                 self.socket.send_to(buf.get(..tx.len).unwrap_or_default(), self.wire_addr(tx.addr))?;
             }
             while let Some(event) = client.poll_event() {
-                on_event(client, event);
+                on_event(&mut self.wall, client, event);
             }
             let next = client.poll_timeout().unwrap_or(end).min(end);
             let wait = next.saturating_duration_since(now);
@@ -309,7 +345,7 @@ impl ClientDriver {
         self.socket.set_read_timeout(Some(timeout))?;
         match self.socket.recv_from(buf) {
             Ok((len, from)) => {
-                let t4 = self.clock.now();
+                let t4 = self.wall.now();
                 // Passed as received: the client's `same_server` maps `::ffff:a.b.c.d`
                 // back to IPv4 and keeps a link-local address's scope ID.
                 let now = self.now();
