@@ -122,6 +122,7 @@
 //! | 5 | [`client`] | the multi-server [`Client`](client::Client): polling, filter, selection, clustering, combining, step/slew decisions |
 //! | 6 | [`discipline`] | [`Discipline`](discipline::Discipline): keeps time between updates — a regression of raw phase that estimates the oscillator's frequency error and the phase to slew, as a [`Correction`](discipline::Correction) applied through [`ClockControl`](traits::ClockControl); [`SavedFrequency`](discipline::SavedFrequency) for restarts |
 //! | 6 | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
+//! | 6 | `linux_clock` | with `linux-clock`, on Linux: `KernelClock`, the system clock as a `ClockControl` |
 //! | 6 | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop and `ClientDriver` |
 //! | – | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
 //!
@@ -137,7 +138,8 @@
 //!
 //! ## Guarantees
 //!
-//! * `#![forbid(unsafe_code)]`; no allocation; no floating point.
+//! * `#![forbid(unsafe_code)]`; no allocation; no floating point (outside the `std`
+//!   glue: `linux_clock` converts to the ppm its kernel wrapper takes as `f64`).
 //! * Parsing is total: any byte slice gives `Ok` or a typed error naming the field and
 //!   the rule, in bounded time and stack. Library code is linted against `unwrap`,
 //!   `expect`, `panic!`, unchecked indexing and unchecked arithmetic.
@@ -155,6 +157,7 @@
 //! | `mac-md5` | no | `auth::Md5Key`: legacy MD5 keys for old servers (weak) |
 //! | `mac-sha1` | no | `auth::Sha1Key`: legacy SHA-1 keys for old servers (weak) |
 //! | `nts-aes-siv` | no | `nts::AesSivCmac256`: AEAD_AES_SIV_CMAC_256 for NTS (RFC 8915) |
+//! | `linux-clock` | no | Linux only: `linux_clock::KernelClock`, a `ClockControl` that steers the system clock through `clock_adjtime` (frequency, steps, 500 ppm slews); implies `std` |
 //!
 //! Items behind a feature say so in these docs. The cryptography comes from RustCrypto,
 //! `no_std` and without allocation; without these features the only dependencies are
@@ -185,6 +188,9 @@ pub mod client;
 pub mod clock;
 pub mod discipline;
 pub mod exchange;
+#[cfg(all(feature = "linux-clock", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "linux-clock", target_os = "linux"))))]
+pub mod linux_clock;
 pub mod math;
 pub mod nts;
 pub mod server;

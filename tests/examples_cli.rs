@@ -46,7 +46,7 @@ fn refused(name: &str, args: &[&str], first_line: &str) {
 
 #[test]
 fn help_prints_usage_and_exits_zero() {
-    for name in ["query", "serve", "decode", "ntpq_like"] {
+    for name in ["query", "serve", "decode", "ntpq_like", "sync"] {
         for flag in ["--help", "-h"] {
             let Some(out) = run(name, &[flag]) else { return };
             assert_eq!(out.status.code(), Some(0), "{name} {flag}");
@@ -87,6 +87,31 @@ fn bad_values_name_the_argument_and_the_reason() {
     );
     refused("ntpq_like", &["--min-poll", "3", "x"], r#"ntpq_like: --min-poll "3": must be between 4 and 17"#);
     refused("decode", &["--verbose"], "decode: unknown option --verbose");
+    refused("sync", &["--min-poll", "18", "x"], r#"sync: --min-poll "18": must be between 4 and 17"#);
+    refused("sync", &["--seconds", "0", "x"], r#"sync: --seconds "0": must be between 1 and 31536000"#);
+    refused("sync", &[], "sync: no server given");
+}
+
+/// `sync`'s drift file is checked before anything is sent: garbage, or a frequency
+/// beyond ±500 ppm, is refused by name (exit 2). (`--apply` is never run by a test: it
+/// would steer this machine's clock.)
+#[test]
+fn sync_refuses_a_bad_drift_file() {
+    let dir = std::env::temp_dir().join(format!("ntpkit-sync-drift-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (content, why) in [
+        ("twelve\n", "not \"ppb uncertainty_ppb\""),
+        ("600000 5\n", "saved frequency 600000 ppb beyond ±500000 ppb (RFC 5905 MAXFREQ)"),
+        ("-1000 0\n", "saved uncertainty 0 ppb not within 1..=100000 ppb"),
+    ] {
+        let path = dir.join("drift");
+        std::fs::write(&path, content).unwrap();
+        let path = path.to_str().unwrap();
+        let Some(out) = run("sync", &["--drift-file", path, "127.0.0.1:9"]) else { return };
+        assert_eq!(out.status.code(), Some(2), "{content:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stderr).trim_end(), format!("sync: {path}: {why}"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
