@@ -149,6 +149,113 @@ pub fn single_exchange(true_offset_ns: i64) -> Result<(i64, i64), &'static str> 
     }
 }
 
+/// What [`keep_time`] ends with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kept {
+    /// The disciplined clock minus true time at the end, ns.
+    pub offset_ns: i64,
+    /// The frequency correction the discipline found, ppb.
+    pub frequency_ppb: i64,
+    /// Corrections applied.
+    pub corrections: u32,
+    /// Steps among them.
+    pub steps: u32,
+}
+
+/// A 32-bit, 1 MHz timer on a crystal `ppm` fast: the board's only clock. The tick
+/// count is kept here in full (the monotonic clock); the software clock sees 32 bits.
+struct Crystal<'a>(&'a core::cell::Cell<u64>);
+
+impl ntpkit::clock::Counter for Crystal<'_> {
+    fn read(&mut self) -> u64 {
+        self.0.get() & 0xffff_ffff
+    }
+}
+
+/// Keeps time on a board with no RTC: a [`SoftClock`](ntpkit::clock::SoftClock) over a
+/// 1 MHz timer whose crystal is `crystal_ppm` fast, disciplined by a
+/// [`Discipline`](ntpkit::discipline::Discipline) from the client's events, for
+/// `seconds` of simulated time against the three in-memory servers (4 ms each way).
+/// The clock starts at the right time; everything after is the discipline's doing.
+pub fn keep_time(seconds: u64, crystal_ppm: i64) -> Kept {
+    use core::cell::Cell;
+    use ntpkit::clock::SoftClock;
+    use ntpkit::discipline::Discipline;
+    use ntpkit::traits::NtpClock;
+
+    let base = NtpTimestamp::from_parts(0xeeac_e73b, 0);
+    let truth = |ns: u64| base + NtpDuration::from_nanos(ns as i64).unwrap_or_default();
+    // Ticks of the fast crystal after `ns` of true time.
+    let ticks_at = |ns: u64| {
+        let us = ns / 1_000;
+        us.saturating_add_signed((us as i64).saturating_mul(crystal_ppm) / 1_000_000)
+    };
+    let ticks = Cell::new(0u64);
+    let Ok(mut clock) = SoftClock::new(Crystal(&ticks), 1_000_000, 32, base) else {
+        return Kept { offset_ns: i64::MAX, frequency_ppb: 0, corrections: 0, steps: 0 };
+    };
+    let mut discipline = Discipline::new();
+    let mut trng = Trng(0x2545_f491_4f6c_dd1d);
+    let mut client: Client<3> = Client::new(ClientConfig::default());
+    let config = PeerConfig { min_poll: 4, max_poll: 6, ..PeerConfig::default() };
+    for addr in SERVERS {
+        let _ = client.add_server(Instant::from_nanos(0), addr, config, &mut trng);
+    }
+    let state = ServerState {
+        leap: LeapIndicator::NoWarning,
+        stratum: Stratum(1),
+        precision: Precision(-20),
+        reference_id: ReferenceId(*b"GPS\0"),
+        ..ServerState::default()
+    };
+    let mut kept = Kept { offset_ns: 0, frequency_ppb: 0, corrections: 0, steps: 0 };
+    let (mut tx_buf, mut rx_buf) = ([0u8; 48], [0u8; 48]);
+    let end = seconds.saturating_mul(1_000_000_000);
+    // True time, ns; the board only knows the ticks.
+    let mut t = 0u64;
+    while t < end {
+        ticks.set(ticks_at(t));
+        // The monotonic clock is the crystal too: ticks in ns.
+        let now = Instant::from_nanos(ticks.get().saturating_mul(1_000));
+        client.handle_timeout(now);
+        while let Ok(Some(tx)) = client.poll_transmit(now, clock.now(), &mut trng, &mut tx_buf) {
+            let at_server = truth(t.saturating_add(4_000_000));
+            let server =
+                ServerState { reference_timestamp: at_server - NtpDuration::from_seconds(8), ..state };
+            let Ok(n) =
+                respond(tx_buf.get(..tx.len).unwrap_or_default(), &server, at_server, at_server, &mut rx_buf)
+            else {
+                continue;
+            };
+            // The reply arrives 8 ms later (a counter never runs backwards: time moves on).
+            t = t.saturating_add(8_000_000);
+            ticks.set(ticks_at(t));
+            let t4 = clock.now();
+            let arrived = Instant::from_nanos(ticks.get().saturating_mul(1_000));
+            let _ = client.handle_response(arrived, tx.addr, rx_buf.get(..n).unwrap_or_default(), t4);
+        }
+        let now = Instant::from_nanos(ticks.get().saturating_mul(1_000));
+        while let Some(event) = client.poll_event() {
+            if let Ok(Some(correction)) = discipline.handle_event(now, &event)
+                && correction.apply(&mut clock).is_ok()
+            {
+                kept.corrections = kept.corrections.saturating_add(1);
+                kept.steps =
+                    kept.steps.saturating_add(u32::from(matches!(correction.phase, Decision::Step(_))));
+            }
+        }
+        // Sleep until the next timer (the monotonic deadline, back in true time).
+        let deadline = client.poll_timeout().map_or(u64::MAX, Instant::as_nanos);
+        let ahead = deadline.saturating_sub(now.as_nanos());
+        let step = ahead.saturating_sub(ahead.saturating_mul(crystal_ppm.max(0) as u64) / 1_000_000);
+        t = t.saturating_add(step.max(1_000_000)).min(end);
+    }
+    ticks.set(ticks_at(end));
+    kept.offset_ns = (clock.now() - truth(end)).to_nanos();
+    kept.frequency_ppb = discipline.frequency_ppb();
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +269,16 @@ mod tests {
             assert!((offset - truth).abs() <= 1, "{truth}: offset {offset}");
             assert!((delay - 24_000_000).abs() <= 1, "{truth}: delay {delay}");
         }
+    }
+
+    #[test]
+    fn the_discipline_keeps_a_40_ppm_crystal_within_microseconds() {
+        let kept = keep_time(7_200, 40);
+        // The correction that cancels +40 ppm: 1/(1 + 40e-6) − 1 = −39.998 ppm.
+        assert!((kept.frequency_ppb + 39_998).abs() <= 20, "{kept:?}");
+        assert!(kept.offset_ns.abs() < 100_000, "{kept:?}");
+        assert_eq!(kept.steps, 0);
+        assert!(kept.corrections > 100, "{kept:?}");
     }
 
     #[test]
@@ -301,5 +418,40 @@ pub mod stack_probes {
         session: &mut ntpkit::nts::NtsSession<ntpkit::nts::AesSivCmac256>,
     ) -> Result<Reply, Reject> {
         pending.process_with(source, datagram, t4, config, session)
+    }
+
+    /// A 1 MHz, 32-bit timer for the clock probes.
+    pub struct Timer(pub u64);
+
+    impl ntpkit::clock::Counter for Timer {
+        fn read(&mut self) -> u64 {
+            core::hint::black_box(self.0)
+        }
+    }
+
+    /// `Discipline::handle_event` (an update runs the line fit).
+    #[inline(never)]
+    pub fn probe_discipline_event(
+        discipline: &mut ntpkit::discipline::Discipline,
+        now: ntpkit::time::Instant,
+        event: &ntpkit::client::Event<3>,
+    ) -> Result<Option<ntpkit::discipline::Correction>, ntpkit::discipline::DisciplineError> {
+        discipline.handle_event(now, event)
+    }
+
+    /// `Correction::apply` on a `SoftClock`.
+    #[inline(never)]
+    pub fn probe_correction_apply(
+        correction: &ntpkit::discipline::Correction,
+        clock: &mut ntpkit::clock::SoftClock<Timer>,
+    ) -> Result<bool, ntpkit::clock::ClockError> {
+        correction.apply(clock)
+    }
+
+    /// `SoftClock::now`.
+    #[inline(never)]
+    pub fn probe_soft_clock_now(clock: &mut ntpkit::clock::SoftClock<Timer>) -> NtpTimestamp {
+        use ntpkit::traits::NtpClock;
+        clock.now()
     }
 }

@@ -41,6 +41,17 @@ fn keep_stack_probes() {
     let _ = black_box(probe_handle_response(&mut client, now, addr, &out, t));
     let _ = black_box(probe_poll_event(&mut client));
 
+    // Keeping time: the discipline and the software clock.
+    let mut discipline = ntpkit::discipline::Discipline::new();
+    if let Ok(mut soft) = ntpkit::clock::SoftClock::new(Timer(black_box(5)), 1_000_000, 32, t) {
+        let _ = black_box(probe_soft_clock_now(&mut soft));
+        while let Some(event) = probe_poll_event(&mut client) {
+            if let Ok(Some(c)) = probe_discipline_event(&mut discipline, now, &event) {
+                let _ = black_box(probe_correction_apply(&c, &mut soft));
+            }
+        }
+    }
+
     // The authenticated entry points.
     use ntpkit::nts::{AesSivCmac256, NtsAead, NtsSession};
     let mut big = [0u8; ntpkit::MAX_PACKET_LEN];
