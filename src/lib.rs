@@ -105,8 +105,8 @@
 //!
 //! ## Architecture
 //!
-//! Floors that import only from below; nothing under the glue reads a clock or touches
-//! the network:
+//! Floors that import only from below; nothing but the glue (`std_impls`,
+//! `linux_clock`) reads or steers a clock or touches the network:
 //!
 //! | floor | module | what it holds |
 //! |---|---|---|
@@ -115,6 +115,7 @@
 //! | 2 | [`wire`] | bytes ⇄ types: header fields, [`PacketView`], [`Packet`], RFC 7822 extension fields and MAC trailer, and their errors ([`ParseError`], [`ExtensionFieldError`], [`EmitError`]) |
 //! | 2 | [`traits`] | what callers implement: wall and monotonic clocks, nonce source, clock control, blocking and async transports |
 //! | 3 | [`auth`] | symmetric-key MACs (RFC 8573): the [`MacKey`](auth::MacKey) trait, [`verify`](auth::verify), [`append_mac`](auth::append_mac); key types behind the `mac-*` features |
+//! | 3 | `linux_clock` | with `linux-clock`, on Linux: `KernelClock`, the system clock as a `ClockControl` (glue) |
 //! | 3 | [`clock`] | [`SoftClock`](clock::SoftClock): disciplined NTP time from a free-running counter (frequency correction, bounded-rate slew, never backwards but when stepped) |
 //! | 3 | [`nts`] | Network Time Security (RFC 8915): NTS-KE records and key export, the NTS extension fields, the [`NtsAead`](nts::NtsAead) trait, [`NtsSession`](nts::NtsSession) (keys, cookie jar, request protection, reply checks) |
 //! | 4 | [`exchange`] | one exchange: [`ClientRequest`](exchange::ClientRequest), [`PendingRequest::process_with`](exchange::PendingRequest::process_with) (validation in the documented order), [`SyncResult`](exchange::SyncResult), the [`Authentication`](exchange::Authentication) every authenticated call takes as a value |
@@ -122,7 +123,6 @@
 //! | 5 | [`client`] | the multi-server [`Client`](client::Client): polling, filter, selection, clustering, combining, step/slew decisions |
 //! | 6 | [`discipline`] | [`Discipline`](discipline::Discipline): keeps time between updates — a regression of raw phase that estimates the oscillator's frequency error and the phase to slew, as a [`Correction`](discipline::Correction) applied through [`ClockControl`](traits::ClockControl); [`SavedFrequency`](discipline::SavedFrequency) for restarts |
 //! | 6 | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
-//! | 6 | `linux_clock` | with `linux-clock`, on Linux: `KernelClock`, the system clock as a `ClockControl` |
 //! | 6 | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop and `ClientDriver` |
 //! | – | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
 //!

@@ -78,7 +78,7 @@ fn d3_absurd_inputs_give_bounded_corrections() {
     let mut d = trained(10);
     let extremes = [NtpDuration::MAX, NtpDuration::MIN, NtpDuration::ZERO, us(-1)];
     let mut t = 200u64;
-    for (i, &offset) in extremes.iter().cycle().take(400).enumerate() {
+    for (i, &offset) in extremes.iter().cycle().take(if cfg!(miri) { 40 } else { 400 }).enumerate() {
         t += (i % 3) as u64 * 7; // zero, 7 s and 14 s apart
         let delay = extremes[(i / 4) % 4];
         d.sample_with(at(t), (i % 256) as u8, offset, delay).unwrap();

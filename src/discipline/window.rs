@@ -257,12 +257,14 @@ mod tests {
 
     #[test]
     fn the_window_merges_then_slides() {
-        let w = ppb_line(1_000, 16, 20_000); // 89 hours of samples every 16 s
+        let w = ppb_line(1_000, 200, 1_600); // 89 hours of samples every 200 s
         assert_eq!(w.len, BINS);
         assert_eq!(w.span, MAX_SPAN_NS);
-        // Sliding: the oldest sample is about 16 spans old.
-        let age = 19_999 * 16 * 1_000_000_000 - w.oldest().unwrap();
-        assert!((15 * MAX_SPAN_NS..=17 * MAX_SPAN_NS).contains(&age), "{age}");
+        // Sliding: each bin holds the samples of one span (six, 1,200 s from one bin's
+        // first to the next's), so the oldest sample is 15 to 16 bins old.
+        let age = 1_599 * 200 * 1_000_000_000 - w.oldest().unwrap();
+        let stride = 1_200 * 1_000_000_000;
+        assert!((15 * stride..=16 * stride).contains(&age), "{age}");
     }
 
     #[test]
