@@ -29,6 +29,93 @@ enum Mode {
     OffsetOnly,
     /// The discipline's corrections (frequency and predicted phase).
     Disciplined,
+    /// For comparison, RFC 5905's own clock discipline (Appendix A.5.5.6 `local_clock`
+    /// and A.5.6.1 `clock_adjust`: the hybrid PLL/FLL with the Allan intercept),
+    /// written here in floating point as the appendix has it, driving the same clock.
+    RfcPllFll,
+}
+
+/// RFC 5905 Appendix A.5.5.6/A.5.6.1, as the appendix writes it (floating point, test
+/// code only): states NSET → FREQ → SYNC, the PLL and FLL frequency contributions, and
+/// the phase amortized once a second with the PLL time constant.
+struct RfcPll {
+    state: u8,
+    /// c.offset: phase still to amortize, s.
+    offset: f64,
+    /// c.base and c.freq.
+    base: f64,
+    freq: f64,
+    /// s.t: time of the last update, s.
+    last: f64,
+}
+
+impl RfcPll {
+    const PLL: f64 = 16.0;
+    const FLL: f64 = 18.0; // MAXPOLL + 1
+    const AVG: f64 = 4.0;
+    const ALLAN: f64 = 1500.0;
+    const WATCH: f64 = 900.0;
+    const MAXFREQ: f64 = 500e-6;
+    const NSET: u8 = 0;
+    const FREQ: u8 = 1;
+    const SYNC: u8 = 2;
+
+    fn new() -> Self {
+        Self { state: Self::NSET, offset: 0.0, base: 0.0, freq: 0.0, last: 0.0 }
+    }
+
+    fn rstclock(&mut self, state: u8, offset: f64, t: f64) {
+        self.state = state;
+        self.base = offset - self.offset;
+        self.offset = offset;
+        self.last = t;
+    }
+
+    /// An update: `offset` s at `t` s with the system poll exponent `poll`. Steps are
+    /// the client's decisions, applied by the caller; here they reset the phase.
+    fn update(&mut self, t: f64, offset: f64, poll: i8, step: bool) {
+        let poll_s = 2f64.powi(i32::from(poll));
+        if step {
+            self.offset = 0.0;
+            let next = if self.state == Self::NSET { Self::FREQ } else { Self::SYNC };
+            self.rstclock(next, 0.0, t);
+            return;
+        }
+        let mu = t - self.last;
+        let mut freq = 0.0;
+        match self.state {
+            s if s == Self::NSET => {
+                self.offset = offset;
+                self.rstclock(Self::FREQ, offset, t);
+                return;
+            }
+            s if s == Self::FREQ => {
+                if mu < Self::WATCH {
+                    return;
+                }
+                freq = (offset - self.base - self.offset) / mu;
+            }
+            _ => {
+                if poll_s > Self::ALLAN / 2.0 {
+                    let etemp = (Self::FLL - f64::from(poll)).max(Self::AVG);
+                    freq += (offset - self.offset) / (mu.max(Self::ALLAN) * etemp);
+                }
+                let etemp = mu.min(poll_s);
+                let dtemp = 4.0 * Self::PLL * poll_s;
+                freq += offset * etemp / (dtemp * dtemp);
+            }
+        }
+        self.rstclock(Self::SYNC, offset, t);
+        self.freq = (self.freq + freq).clamp(-Self::MAXFREQ, Self::MAXFREQ);
+    }
+
+    /// Once a second: the frequency plus this second's share of the phase, as a
+    /// fraction to run fast by for the next second.
+    fn adjust(&mut self, poll: i8) -> f64 {
+        let dtemp = self.offset / (Self::PLL * 2f64.powi(i32::from(poll)).min(Self::ALLAN));
+        self.offset -= dtemp;
+        self.freq + dtemp
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -178,6 +265,7 @@ fn run(s: Scenario) -> Figures {
         }
         None => Discipline::new(),
     };
+    let mut pll = RfcPll::new();
     let mut client: Client<4> = Client::new(ClientConfig::default());
     let peer = PeerConfig { min_poll: 4, max_poll: 10, ..PeerConfig::default() };
     let addrs: Vec<SocketAddr> = (0..4u8).map(|i| SocketAddr::from(([127, 0, 0, 10 + i], 123))).collect();
@@ -211,6 +299,10 @@ fn run(s: Scenario) -> Figures {
             figures.frequency_errors.push((t, ((1.0 + err) * (1.0 + f) - 1.0) * 1e6));
             err += s.wander * rng.normal();
             next_tick += SEC;
+            if s.mode == Mode::RfcPllFll {
+                let rate = pll.adjust(system_poll(&client, mono));
+                clock.set_frequency_ppb(((rate * 1e9).round() as i64).clamp(-500_000, 500_000)).unwrap();
+            }
         }
         client.handle_timeout(mono);
         loop {
@@ -262,6 +354,21 @@ fn run(s: Scenario) -> Figures {
                         update.decision.apply(&mut clock).unwrap();
                     }
                 }
+                Mode::RfcPllFll => {
+                    if let Event::Update(update) = &event {
+                        let step = matches!(update.decision, Decision::Step(_));
+                        if step {
+                            update.decision.apply(&mut clock).unwrap();
+                        }
+                        let at = mono.as_nanos() as f64 / 1e9;
+                        pll.update(
+                            at,
+                            update.offset.to_nanos() as f64 / 1e9,
+                            system_poll(&client, mono),
+                            step,
+                        );
+                    }
+                }
                 Mode::Disciplined => {
                     if let Some(correction) = discipline.handle_event(mono, &event).unwrap() {
                         correction.apply(&mut clock).unwrap();
@@ -287,6 +394,11 @@ fn run(s: Scenario) -> Figures {
     figures
 }
 
+/// The system poll exponent: the system peer's poll (RFC 5905 `s.poll`).
+fn system_poll(client: &Client<4>, now: Instant) -> i8 {
+    client.servers().filter_map(|id| client.peer_stats(id, now)).find(|p| p.system_peer).map_or(4, |p| p.poll)
+}
+
 fn ms(ns: i64) -> String {
     if ns == i64::MAX { "—".into() } else { format!("{:.3}", ns as f64 / 1e6) }
 }
@@ -305,7 +417,7 @@ struct Row {
 fn main_rows() -> Vec<Row> {
     let mut rows = Vec::new();
     for jitter in [100_000, MS, 10 * MS] {
-        for mode in [Mode::OffsetOnly, Mode::Disciplined] {
+        for mode in [Mode::OffsetOnly, Mode::RfcPllFll, Mode::Disciplined] {
             let s = Scenario { total: 48 * HOUR + SEC, ..Scenario::new(mode, jitter) };
             rows.push(Row { jitter, mode, figures: run(s) });
         }
@@ -332,7 +444,11 @@ fn discipline_figures() {
         println!(
             "| {} ms | {} | {} | {} ms | {} ms | {:.4} ppm | {:.4} ppm | {} | {} ms | {} ms |",
             r.jitter as f64 / 1e6,
-            if r.mode == Mode::OffsetOnly { "offset-only" } else { "disciplined" },
+            match r.mode {
+                Mode::OffsetOnly => "offset-only",
+                Mode::RfcPllFll => "RFC 5905 PLL/FLL",
+                Mode::Disciplined => "**ntpkit discipline**",
+            },
             hours(converged),
             ms(median),
             ms(p99),
