@@ -59,24 +59,37 @@ const SERVERS: [SocketAddr; 3] = [
     SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 3)), 123),
 ];
 
+/// The client of the three servers, polling every 16 s to 64 s.
+fn three_server_client(trng: &mut Trng) -> Client<3> {
+    let mut client: Client<3> = Client::new(ClientConfig::default());
+    let fast = PeerConfig { min_poll: 4, max_poll: 6, ..PeerConfig::default() };
+    for addr in SERVERS {
+        let _ = client.add_server(Instant::from_nanos(0), addr, fast, trng);
+    }
+    client
+}
+
+/// A stratum-1 server's reply to `request`, which it receives and answers at `at`
+/// (its true time), into `out`; its length, or `None` for a request it refuses.
+fn serve(request: &[u8], at: NtpTimestamp, out: &mut [u8; 48]) -> Option<usize> {
+    let state = ServerState {
+        leap: LeapIndicator::NoWarning,
+        stratum: Stratum(1),
+        precision: Precision(-20),
+        reference_id: ReferenceId(*b"GPS\0"),
+        reference_timestamp: at - NtpDuration::from_seconds(8),
+        ..ServerState::default()
+    };
+    respond(request, &state, at, at, out).ok()
+}
+
 /// Runs the client for `seconds` of simulated time with the RTC `rtc_error_ns` off,
 /// stepping the RTC when told to. One-way network delay: 4 ms.
 pub fn run(seconds: u64, rtc_error_ns: i64) -> Outcome {
     let mut board =
         Board { ticks: 0, base: NtpTimestamp::from_parts(0xeeac_e73b, 0), rtc_error: rtc_error_ns };
     let mut trng = Trng(0x2545_f491_4f6c_dd1d);
-    let mut client: Client<3> = Client::new(ClientConfig::default());
-    let fast = PeerConfig { min_poll: 4, max_poll: 6, ..PeerConfig::default() };
-    for addr in SERVERS {
-        let _ = client.add_server(Instant::from_nanos(0), addr, fast, &mut trng);
-    }
-    let state = ServerState {
-        leap: LeapIndicator::NoWarning,
-        stratum: Stratum(1),
-        precision: Precision(-20),
-        reference_id: ReferenceId(*b"GPS\0"),
-        ..ServerState::default()
-    };
+    let mut client = three_server_client(&mut trng);
     let mut outcome = Outcome { offset_ns: 0, updates: 0, steps: 0 };
     let mut tx_buf = [0u8; 48];
     let mut rx_buf = [0u8; 48];
@@ -87,15 +100,7 @@ pub fn run(seconds: u64, rtc_error_ns: i64) -> Outcome {
         while let Ok(Some(tx)) = client.poll_transmit(now, board.wall(0), &mut trng, &mut tx_buf) {
             // The "network": 4 ms out, the server answers with true time, 4 ms back.
             let true_at_server = board.wall(4_000_000 - board.rtc_error);
-            let reference = true_at_server - NtpDuration::from_seconds(8);
-            let server = ServerState { reference_timestamp: reference, ..state };
-            let Ok(n) = respond(
-                tx_buf.get(..tx.len).unwrap_or_default(),
-                &server,
-                true_at_server,
-                true_at_server,
-                &mut rx_buf,
-            ) else {
+            let Some(n) = serve(tx_buf.get(..tx.len).unwrap_or_default(), true_at_server, &mut rx_buf) else {
                 continue;
             };
             let t4 = board.wall(8_000_000);
@@ -196,18 +201,7 @@ pub fn keep_time(seconds: u64, crystal_ppm: i64) -> Kept {
     };
     let mut discipline = Discipline::new();
     let mut trng = Trng(0x2545_f491_4f6c_dd1d);
-    let mut client: Client<3> = Client::new(ClientConfig::default());
-    let config = PeerConfig { min_poll: 4, max_poll: 6, ..PeerConfig::default() };
-    for addr in SERVERS {
-        let _ = client.add_server(Instant::from_nanos(0), addr, config, &mut trng);
-    }
-    let state = ServerState {
-        leap: LeapIndicator::NoWarning,
-        stratum: Stratum(1),
-        precision: Precision(-20),
-        reference_id: ReferenceId(*b"GPS\0"),
-        ..ServerState::default()
-    };
+    let mut client = three_server_client(&mut trng);
     let mut kept = Kept { offset_ns: 0, frequency_ppb: 0, corrections: 0, steps: 0 };
     let (mut tx_buf, mut rx_buf) = ([0u8; 48], [0u8; 48]);
     let end = seconds.saturating_mul(1_000_000_000);
@@ -220,11 +214,7 @@ pub fn keep_time(seconds: u64, crystal_ppm: i64) -> Kept {
         client.handle_timeout(now);
         while let Ok(Some(tx)) = client.poll_transmit(now, clock.now(), &mut trng, &mut tx_buf) {
             let at_server = truth(t.saturating_add(4_000_000));
-            let server =
-                ServerState { reference_timestamp: at_server - NtpDuration::from_seconds(8), ..state };
-            let Ok(n) =
-                respond(tx_buf.get(..tx.len).unwrap_or_default(), &server, at_server, at_server, &mut rx_buf)
-            else {
+            let Some(n) = serve(tx_buf.get(..tx.len).unwrap_or_default(), at_server, &mut rx_buf) else {
                 continue;
             };
             // The reply arrives 8 ms later (a counter never runs backwards: time moves on).
