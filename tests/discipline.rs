@@ -157,6 +157,10 @@ impl Scenario {
     }
 }
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 struct SimCounter(Rc<Cell<u64>>);
 
 impl Counter for SimCounter {
@@ -170,27 +174,6 @@ struct Flight {
     to_client: bool,
     server: usize,
     bytes: [u8; 48],
-}
-
-/// xorshift64* and the two distributions the simulation needs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn uniform(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn exponential(&mut self, mean: f64) -> f64 {
-        -mean * self.uniform().ln()
-    }
-    fn normal(&mut self) -> f64 {
-        (-2.0 * self.uniform().ln()).sqrt() * (std::f64::consts::TAU * self.uniform()).cos()
-    }
 }
 
 /// What a run measured.

@@ -16,7 +16,10 @@ use ntpkit::*;
 
 #[path = "common/alloc_guard.rs"]
 mod alloc_guard;
+#[path = "common/rng.rs"]
+mod rng;
 use alloc_guard::guarded;
+use rng::Rng;
 
 // ---------------------------------------------------------------- the simulated world
 
@@ -246,27 +249,6 @@ impl<const N: usize> Sim<N> {
     fn intervals(&self, server: PeerId) -> Vec<i64> {
         let times: Vec<i64> = self.sent.iter().filter(|(_, s)| *s == server).map(|(t, _)| *t).collect();
         times.windows(2).map(|w| w[1] - w[0]).collect()
-    }
-}
-
-/// xorshift64*: deterministic, and a NonceSource through `FnMut`.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn state(&self) -> u64 {
-        self.0
-    }
-}
-
-impl ntpkit::traits::NonceSource for Rng {
-    fn next_nonce(&mut self) -> u64 {
-        self.next()
     }
 }
 
