@@ -47,11 +47,8 @@ fn parse(mut args: Args) -> Result<Options, CliError> {
             _ => options.hosts.push(arg),
         }
     }
-    match options.hosts.len() {
-        0 => Err(CliError::Other("no server given".into())),
-        n if n > MAX_SERVERS => Err(CliError::Other(format!("{n} servers given, at most {MAX_SERVERS}"))),
-        _ => Ok(options),
-    }
+    cli::check_hosts(&options.hosts, MAX_SERVERS)?;
+    Ok(options)
 }
 
 fn ms(nanos: i64) -> String {

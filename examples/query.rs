@@ -51,9 +51,7 @@ fn parse(mut args: Args) -> Result<Options, CliError> {
             _ => hosts.push(arg),
         }
     }
-    if hosts.is_empty() {
-        return Err(CliError::Other("no server given".into()));
-    }
+    cli::check_hosts(&hosts, usize::MAX)?;
     Ok(Options { config, json, hosts })
 }
 

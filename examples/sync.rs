@@ -28,7 +28,7 @@ use ntpkit::client::{Client, ClientConfig, Decision, Event, PeerConfig};
 use ntpkit::clock::{Counter, SoftClock};
 use ntpkit::discipline::{Correction, Discipline, SavedFrequency};
 use ntpkit::std_impls::{ClientDriver, SystemClock};
-use ntpkit::traits::NtpClock;
+use ntpkit::traits::{ClockControl, NtpClock};
 
 const MAX_SERVERS: usize = 8;
 const USAGE: &str =
@@ -58,11 +58,8 @@ fn parse(mut args: Args) -> Result<Options, CliError> {
             _ => options.hosts.push(arg),
         }
     }
-    match options.hosts.len() {
-        0 => Err(CliError::Other("no server given".into())),
-        n if n > MAX_SERVERS => Err(CliError::Other(format!("{n} servers given, at most {MAX_SERVERS}"))),
-        _ => Ok(options),
-    }
+    cli::check_hosts(&options.hosts, MAX_SERVERS)?;
+    Ok(options)
 }
 
 /// The monotonic clock as a 1 GHz counter: what the dry run's software clock runs on.
@@ -130,6 +127,51 @@ fn main() -> ExitCode {
     code
 }
 
+/// The discipline's side of the event loop: every event goes in; every correction is
+/// applied to the clock given and printed, `verb` saying whether it was applied.
+struct Steering<'a> {
+    discipline: &'a mut Discipline,
+    mono: Instant,
+    verb: &'static str,
+    corrections: usize,
+    failed: Option<String>,
+}
+
+impl<'a> Steering<'a> {
+    fn new(discipline: &'a mut Discipline, verb: &'static str) -> Self {
+        Self { discipline, mono: Instant::now(), verb, corrections: 0, failed: None }
+    }
+
+    fn event<C: ClockControl>(&mut self, clock: &mut C, event: &Event<MAX_SERVERS>)
+    where
+        C::Error: std::fmt::Display,
+    {
+        let now = ntpkit::time::Instant::from_duration(self.mono.elapsed());
+        match self.discipline.handle_event(now, event) {
+            Ok(Some(c)) => {
+                self.corrections += 1;
+                println!("{:>8.1} s  {}: {}", self.mono.elapsed().as_secs_f64(), self.verb, describe(&c));
+                if let Err(e) = c.apply(clock) {
+                    self.failed = Some(e.to_string());
+                }
+            }
+            Ok(None) => {}
+            Err(e) => self.failed = Some(e.to_string()),
+        }
+    }
+
+    /// The loop's error or the first correction that failed, said; `Err` then.
+    fn finish(self, result: std::io::Result<()>) -> Result<usize, ExitCode> {
+        match result.err().map(|e| e.to_string()).or(self.failed) {
+            Some(e) => {
+                eprintln!("sync: {e}");
+                Err(ExitCode::from(1))
+            }
+            None => Ok(self.corrections),
+        }
+    }
+}
+
 /// Adds the servers; `None` after saying why.
 fn add_servers<C: NtpClock>(
     driver: &mut ClientDriver<C>,
@@ -171,8 +213,7 @@ fn dry_run(o: &Options, discipline: &mut Discipline) -> ExitCode {
         }
     };
     // A restored frequency applies from the start (zero otherwise).
-    if let Err(e) = ntpkit::traits::ClockControl::set_frequency(driver.wall_mut(), discipline.frequency_ppb())
-    {
+    if let Err(e) = ClockControl::set_frequency(driver.wall_mut(), discipline.frequency_ppb()) {
         eprintln!("sync: {e}");
         return ExitCode::from(1);
     }
@@ -181,35 +222,23 @@ fn dry_run(o: &Options, discipline: &mut Discipline) -> ExitCode {
         return ExitCode::from(2);
     }
     println!("dry run for {} s: disciplining a software clock; the system clock is not touched", o.seconds);
-    let mono = Instant::now();
-    let mut corrections = 0usize;
-    let mut failed = None;
+    let mut steering = Steering::new(discipline, "would apply");
+    let mono = steering.mono;
     let result = driver.run_steering(
         &mut client,
         Duration::from_secs(o.seconds),
         &mut ntpkit::exchange::NoAuth,
         |clock, _, event| {
-            let now = ntpkit::time::Instant::from_duration(mono.elapsed());
-            match discipline.handle_event(now, &event) {
-                Ok(Some(c)) => {
-                    corrections += 1;
-                    println!("{:>8.1} s  would apply: {}", mono.elapsed().as_secs_f64(), describe(&c));
-                    if let Err(e) = c.apply(clock) {
-                        failed = Some(e.to_string());
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => failed = Some(e.to_string()),
-            }
+            steering.event(clock, &event);
             if let Event::Timeout { server } = event {
                 println!("{:>8.1} s  no answer from server {}", mono.elapsed().as_secs_f64(), server.0);
             }
         },
     );
-    if let Some(e) = result.err().map(|e| e.to_string()).or(failed) {
-        eprintln!("sync: {e}");
-        return ExitCode::from(1);
-    }
+    let corrections = match steering.finish(result) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
     let behind = (driver.wall_mut().now() - SystemClock::new().now()).to_nanos();
     println!(
         "after {} s: {corrections} corrections; disciplined clock − system clock {:+.3} ms; \
@@ -231,7 +260,6 @@ fn dry_run(o: &Options, discipline: &mut Discipline) -> ExitCode {
 #[cfg(all(feature = "linux-clock", target_os = "linux"))]
 fn apply(o: &Options, discipline: &mut Discipline) -> ExitCode {
     use ntpkit::linux_clock::{KernelClock, LinuxClock};
-    use ntpkit::traits::ClockControl;
     let system = LinuxClock::realtime();
     if let Err(e) = system.disable_kernel_pll() {
         eprintln!("sync: cannot steer the system clock (CAP_SYS_TIME?): {e}");
@@ -260,24 +288,12 @@ fn apply(o: &Options, discipline: &mut Discipline) -> ExitCode {
         return ExitCode::from(2);
     }
     println!("steering the system clock for {} s", o.seconds);
-    let mono = Instant::now();
-    let mut failed = None;
+    let mut steering = Steering::new(discipline, "applied");
     let result = driver.run(&mut client, Duration::from_secs(o.seconds), |_, event| {
-        let now = ntpkit::time::Instant::from_duration(mono.elapsed());
-        match discipline.handle_event(now, &event) {
-            Ok(Some(c)) => {
-                println!("{:>8.1} s  applied: {}", mono.elapsed().as_secs_f64(), describe(&c));
-                if let Err(e) = c.apply(&mut kernel) {
-                    failed = Some(e.to_string());
-                }
-            }
-            Ok(None) => {}
-            Err(e) => failed = Some(e.to_string()),
-        }
+        steering.event(&mut kernel, &event);
     });
-    if let Some(e) = result.err().map(|e| e.to_string()).or(failed) {
-        eprintln!("sync: {e}");
-        return ExitCode::from(1);
+    if let Err(code) = steering.finish(result) {
+        return code;
     }
     println!("frequency {:+.3} ppm, steps {}", discipline.frequency_ppb() as f64 / 1e3, discipline.steps());
     ExitCode::SUCCESS

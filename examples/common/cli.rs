@@ -86,6 +86,15 @@ pub fn within<T: PartialOrd + fmt::Display>(min: T, max: T) -> impl Fn(&T) -> Re
     move |v| if *v < min || *v > max { Err(format!("must be between {min} and {max}")) } else { Ok(()) }
 }
 
+/// Refuses no server, and more than `max`.
+pub fn check_hosts(hosts: &[String], max: usize) -> Result<(), CliError> {
+    match hosts.len() {
+        0 => Err(CliError::Other("no server given".into())),
+        n if n > max => Err(CliError::Other(format!("{n} servers given, at most {max}"))),
+        _ => Ok(()),
+    }
+}
+
 /// Ends the program for a bad command line: the usage on `--help` (exit 0), else the
 /// error and the usage on standard error (exit 2).
 pub fn exit(program: &str, usage: &str, error: &CliError) -> ExitCode {
