@@ -103,7 +103,7 @@ fn main() -> ExitCode {
     let mut client: Client<MAX_SERVERS> = Client::new(ClientConfig::default());
     let config = PeerConfig { min_poll, max_poll: min_poll.max(10), ..PeerConfig::default() };
     for host in &hosts {
-        let addr = match cli::server_addrs(host, 123) {
+        let addr = match ntpkit::std_impls::resolve(host, ntpkit::std_impls::NTP_PORT) {
             Ok(addrs) => addrs[0],
             Err(e) => {
                 eprintln!("ntpq_like: {e}");

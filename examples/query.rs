@@ -14,11 +14,11 @@ mod cli;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cli::{AddrError, Args, CliError, within};
+use cli::{Args, CliError, within};
 use ntpkit::Version;
 use ntpkit::exchange::{ClientRequest, SyncResult};
 use ntpkit::sntp::{QueryConfig, QueryError, query};
-use ntpkit::std_impls::{StdNonces, SystemClock, UdpTransport};
+use ntpkit::std_impls::{NTP_PORT, StdNonces, SystemClock, UdpTransport, resolve};
 
 const USAGE: &str = "[--version 1-4] [--timeout-ms N] [--attempts N] [--json] HOST[:PORT]...";
 
@@ -122,11 +122,10 @@ fn main() -> ExitCode {
     let (mut clock, mut nonces) = (SystemClock::new(), StdNonces::new());
     let mut all_ok = true;
     for host in &hosts {
-        let server = match cli::server_addrs(host, 123) {
+        let server = match resolve(host, NTP_PORT) {
             Ok(addrs) => addrs[0],
             Err(e) => {
-                let kind = if matches!(e, AddrError::Bad(_)) { "BadAddress" } else { "Resolve" };
-                report_err(host, &e, kind, None, json);
+                report_err(host, &e, e.name(), None, json);
                 all_ok = false;
                 continue;
             }

@@ -180,7 +180,7 @@ fn add_servers<C: NtpClock>(
 ) -> Option<()> {
     let config = PeerConfig { min_poll: o.min_poll, max_poll: o.min_poll.max(10), ..PeerConfig::default() };
     for host in &o.hosts {
-        let addr = match cli::server_addrs(host, 123) {
+        let addr = match ntpkit::std_impls::resolve(host, ntpkit::std_impls::NTP_PORT) {
             Ok(addrs) => addrs[0],
             Err(e) => {
                 eprintln!("sync: {e}");

@@ -5,18 +5,18 @@
 //! sets a clock: you hand it bytes and timestamps, it hands back bytes to send, results
 //! and precise reasons for refusal.
 //!
-//! Ask a server for the time (with `std`, over UDP):
+//! Ask a server for the time (with `std`: the name resolved, its addresses tried in
+//! turn, the reply validated):
 //!
 //! ```no_run
 //! # #[cfg(feature = "std")] fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use ntpkit::{sntp, std_impls::{StdNonces, SystemClock, UdpTransport}};
-//! let server = "127.0.0.1:123".parse()?;
-//! let mut udp = UdpTransport::bind_for(server)?;
-//! let sample = sntp::query(&mut SystemClock::new(), &mut udp, &mut StdNonces::new(), server, &Default::default())?;
+//! let sample = ntpkit::query("pool.ntp.org")?;
 //! println!("the server is {} ns ahead of us", sample.offset_nanos());
 //! # Ok(()) }
 //! # #[cfg(not(feature = "std"))] fn main() {}
 //! ```
+//!
+//! The same over your own clock and transport is [`sntp::query`].
 //!
 //! The same exchange without sockets or clocks, driven by hand with a fake clock (the
 //! steps [`sntp::query`] runs over real sockets, and what a firmware does with its own
@@ -123,7 +123,7 @@
 //! | 5 | [`client`] | the multi-server [`Client`](client::Client): polling, filter, selection, clustering, combining, step/slew decisions |
 //! | 6 | [`discipline`] | [`Discipline`](discipline::Discipline): keeps time between updates — a regression of raw phase that estimates the oscillator's frequency error and the phase to slew, as a [`Correction`](discipline::Correction) applied through [`ClockControl`](traits::ClockControl); [`SavedFrequency`](discipline::SavedFrequency) for restarts |
 //! | 6 | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
-//! | 6 | `std_impls` | with `std`: `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop and `ClientDriver` |
+//! | 6 | `std_impls` | with `std`: the one-line `query` by host name, `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop and `ClientDriver` |
 //! | – | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
 //!
 //! In an exchange (RFC 5905 §8) the client's wall clock gives T1 (request sent) and T4
@@ -207,6 +207,10 @@ pub mod wire;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// Asks a host for the time in one line: [`std_impls::query`].
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use std_impls::query;
 pub use time::{CivilTime, Instant, NtpDuration, NtpShort, NtpTimestamp, OutOfRange, UnixTime};
 pub use wire::{
     EmitError, ExtensionField, ExtensionFieldError, ExtensionFields, ExtensionWriter, HEADER_LEN, KissCode,

@@ -6,7 +6,6 @@
 #![allow(dead_code)] // each example uses part of it
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -105,59 +104,4 @@ pub fn exit(program: &str, usage: &str, error: &CliError) -> ExitCode {
     eprintln!("{program}: {error}");
     eprintln!("usage: {program} {usage}");
     ExitCode::from(2)
-}
-
-/// Why a server argument gives no address.
-#[derive(Debug, PartialEq, Eq)]
-pub enum AddrError {
-    /// Not a valid address or port (`host:99999`).
-    Bad(String),
-    /// The name does not resolve.
-    Resolve(String),
-}
-
-impl fmt::Display for AddrError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Bad(s) | Self::Resolve(s) => f.write_str(s),
-        }
-    }
-}
-
-/// The addresses of `HOST[:PORT]` (`192.0.2.1`, `[::1]:11123`, `time.example:123`); the
-/// port defaults to 123. Literals never touch the resolver.
-pub fn server_addrs(host: &str, default_port: u16) -> Result<Vec<SocketAddr>, AddrError> {
-    if let Ok(addr) = host.parse::<SocketAddr>() {
-        return if addr.port() == 0 { Err(port_error(host, "0")) } else { Ok(vec![addr]) };
-    }
-    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, default_port)]);
-    }
-    // name[:port]; an IPv6 literal with a bad port ends up here too ("[::1]:99999").
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) if !name.is_empty() && !name.ends_with(':') => match port.parse::<u16>() {
-            Ok(p) if p != 0 => (name, p),
-            _ => return Err(port_error(host, port)),
-        },
-        _ => (host, default_port),
-    };
-    let name = name.trim_start_matches('[').trim_end_matches(']');
-    if name.is_empty() || name.contains(':') && name.parse::<IpAddr>().is_err() {
-        return Err(AddrError::Bad(format!("{host}: not a host name or address")));
-    }
-    match (name, port).to_socket_addrs() {
-        Ok(addrs) => {
-            let addrs: Vec<SocketAddr> = addrs.collect();
-            if addrs.is_empty() {
-                Err(AddrError::Resolve(format!("cannot resolve host {name}: no addresses")))
-            } else {
-                Ok(addrs)
-            }
-        }
-        Err(e) => Err(AddrError::Resolve(format!("cannot resolve host {name}: {e}"))),
-    }
-}
-
-fn port_error(host: &str, port: &str) -> AddrError {
-    AddrError::Bad(format!("{host}: bad port {port:?} (a port is 1 to 65535)"))
 }

@@ -1,5 +1,5 @@
-//! `std` glue: the system clock and `std::net::UdpSocket` behind the
-//! [`traits`](crate::traits).
+//! `std` glue: the one-line [`query`] by host name, and the system clock and
+//! `std::net::UdpSocket` behind the [`traits`](crate::traits).
 
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -9,6 +9,9 @@ use std::time::{Instant, SystemTime};
 
 use crate::time::NtpTimestamp;
 use crate::traits::{MonotonicClock, NtpClock, NtpTransport};
+
+mod host;
+pub use host::{Host, HostError, NTP_PORT, parse_host, query, query_addrs, query_with, resolve};
 
 /// The operating system's clocks: [`SystemTime`] as the wall clock and [`Instant`] as
 /// the monotonic clock. Reading only; ntpkit never sets the clock.
