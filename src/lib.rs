@@ -152,7 +152,8 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `std` | yes | `std::time::SystemTime` conversions and the `std_impls` glue: system clock, UDP transport, nonces, a server loop, the `ClientDriver` event loop. Firmware uses `default-features = false`. |
-//! | `defmt` | no | `defmt::Format` for every public type, for firmware logging |
+//! | `defmt` | no | `defmt::Format` for every public type, for firmware logging; on bare-metal targets (`target_os = "none"`) the client's events logged through defmt |
+//! | `log` | no | the client's events (samples, refused replies with their reason, kiss codes, timeouts, updates and their decisions) logged through the `log` crate, target `ntpkit::client`, in the same words as defmt; nothing is logged without this feature or `defmt` |
 //! | `mac-aes-cmac` | no | `auth::AesCmacKey`: AES-128-CMAC keys (RFC 8573), the MAC to use |
 //! | `mac-md5` | no | `auth::Md5Key`: legacy MD5 keys for old servers (weak) |
 //! | `mac-sha1` | no | `auth::Sha1Key`: legacy SHA-1 keys for old servers (weak) |

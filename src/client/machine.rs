@@ -242,6 +242,22 @@ impl<const N: usize> Client<N> {
         t4: NtpTimestamp,
         auth: &mut A,
     ) -> Result<(), Reject> {
+        let result = self.receive(now, source, datagram, t4, auth);
+        #[cfg(any(feature = "log", all(feature = "defmt", target_os = "none")))]
+        if let Err(reject) = &result {
+            super::logging::rejected(reject);
+        }
+        result
+    }
+
+    fn receive<A: PeerAuth + ?Sized>(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        datagram: &[u8],
+        t4: NtpTimestamp,
+        auth: &mut A,
+    ) -> Result<(), Reject> {
         let mut validation = self.config.validation;
         if self.synchronized || !self.config.allow_startup_step {
             validation.max_offset = Some(
@@ -390,6 +406,8 @@ impl<const N: usize> Client<N> {
 }
 
 fn push_event<const N: usize>(events: &mut Deque<Event<N>, EVENT_CAPACITY>, event: Event<N>) {
+    #[cfg(any(feature = "log", all(feature = "defmt", target_os = "none")))]
+    super::logging::event(&event);
     if events.is_full() {
         let _ = events.pop_front();
     }

@@ -19,6 +19,8 @@ mod config;
 mod events;
 mod fingerprint;
 mod ids;
+#[cfg(any(feature = "log", all(feature = "defmt", target_os = "none")))]
+mod logging;
 mod machine;
 mod mitigation;
 mod peer;
