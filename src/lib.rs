@@ -122,6 +122,7 @@
 //! | 4 | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key) |
 //! | 5 | [`client`] | the multi-server [`Client`](client::Client): polling, filter, selection, clustering, combining, step/slew decisions |
 //! | 6 | [`discipline`] | [`Discipline`](discipline::Discipline): keeps time between updates — a regression of raw phase that estimates the oscillator's frequency error and the phase to slew, as a [`Correction`](discipline::Correction) applied through [`ClockControl`](traits::ClockControl); [`SavedFrequency`](discipline::SavedFrequency) for restarts |
+//! | 6 | [`drive`] | [`AsyncDriver`](drive::AsyncDriver): the event loop that runs a `Client` over any async transport, shared by the tokio and embassy-net adapters |
 //! | 6 | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
 //! | 6 | `std_impls` | with `std`: the one-line `query` by host name, `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop and `ClientDriver` |
 //! | – | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
@@ -188,6 +189,7 @@ pub mod catalogue {}
 pub mod client;
 pub mod clock;
 pub mod discipline;
+pub mod drive;
 pub mod exchange;
 #[cfg(all(feature = "linux-clock", target_os = "linux"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "linux-clock", target_os = "linux"))))]

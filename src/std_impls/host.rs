@@ -186,30 +186,62 @@ pub fn query_addrs(
 ) -> Result<(SocketAddr, SyncResult), HostError> {
     let mut clock = SystemClock::new();
     let mut nonces = StdNonces::new();
-    let (mut refused, mut failed, mut silent) = (None, None, 0usize);
+    let mut attempts = Attempts::new();
     for &server in addrs {
         // A connected socket: a closed port fails at once instead of after the timeout.
-        let mut udp = match UdpTransport::connect(server) {
-            Ok(udp) => udp,
-            Err(error) => {
-                failed = Some(HostError::Io { server, error });
-                continue;
-            }
-        };
-        match sntp::query(&mut clock, &mut udp, &mut nonces, server, config) {
-            Ok(sample) => return Ok((server, sample)),
-            Err(QueryError::Timeout) => silent = silent.saturating_add(1),
-            Err(QueryError::Transport(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                silent = silent.saturating_add(1);
-            }
-            Err(QueryError::Transport(error)) => failed = Some(HostError::Io { server, error }),
-            Err(last) => refused = Some(HostError::Rejected { server, last }),
+        let result = UdpTransport::connect(server)
+            .map_err(QueryError::Transport)
+            .and_then(|mut udp| sntp::query(&mut clock, &mut udp, &mut nonces, server, config));
+        if let Some(sample) = attempts.record(server, result) {
+            return Ok((server, sample));
         }
     }
-    // A refusal says most; then silence (the server is not there); a local failure only
-    // when it is all there was.
-    if silent > 0 {
-        failed = None;
+    Err(attempts.finish())
+}
+
+/// The rule [`query_addrs`] follows over a host's addresses, for loops over other
+/// transports (the async adapters): [`record`](Self::record) each address's result until
+/// one is a sample, then [`finish`](Self::finish) says why none was.
+///
+/// A refusal says most (something answered and was not believed); then silence
+/// (timeouts, closed ports: [`HostError::NoReply`]); a local socket error only when it is
+/// all there was.
+#[derive(Debug, Default)]
+pub struct Attempts {
+    refused: Option<HostError>,
+    failed: Option<HostError>,
+    silent: usize,
+    tried: usize,
+}
+
+impl Attempts {
+    /// Nothing tried yet.
+    pub fn new() -> Self {
+        Self::default()
     }
-    Err(refused.or(failed).unwrap_or(HostError::NoReply { addresses: addrs.len() }))
+
+    /// Records what asking `server` gave; returns the sample when there is one.
+    pub fn record(
+        &mut self,
+        server: SocketAddr,
+        result: Result<SyncResult, QueryError<io::Error>>,
+    ) -> Option<SyncResult> {
+        self.tried = self.tried.saturating_add(1);
+        match result {
+            Ok(sample) => return Some(sample),
+            Err(QueryError::Timeout) => self.silent = self.silent.saturating_add(1),
+            Err(QueryError::Transport(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                self.silent = self.silent.saturating_add(1);
+            }
+            Err(QueryError::Transport(error)) => self.failed = Some(HostError::Io { server, error }),
+            Err(last) => self.refused = Some(HostError::Rejected { server, last }),
+        }
+        None
+    }
+
+    /// Why no address gave a sample.
+    pub fn finish(self) -> HostError {
+        let failed = if self.silent > 0 { None } else { self.failed };
+        self.refused.or(failed).unwrap_or(HostError::NoReply { addresses: self.tried })
+    }
 }

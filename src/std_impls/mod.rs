@@ -11,7 +11,7 @@ use crate::time::NtpTimestamp;
 use crate::traits::{MonotonicClock, NtpClock, NtpTransport};
 
 mod host;
-pub use host::{Host, HostError, NTP_PORT, parse_host, query, query_addrs, query_with, resolve};
+pub use host::{Attempts, Host, HostError, NTP_PORT, parse_host, query, query_addrs, query_with, resolve};
 
 /// The operating system's clocks: [`SystemTime`] as the wall clock and [`Instant`] as
 /// the monotonic clock. Reading only; ntpkit never sets the clock.
