@@ -114,6 +114,9 @@ async fn ntp_task(stack: Stack<'static>, job: &'static Job) {
         })
         .await;
     // --- end of the firmware part ---
-    println!("embassy-net: {samples} samples, {updates} updates, {failed} failed checks, run {ran:?}");
+    let oversized = driver.transport_mut().oversized();
+    println!(
+        "embassy-net: {samples} samples, {updates} updates, {failed} failed checks, {oversized} oversized dropped, run {ran:?}"
+    );
     std::process::exit(if ran.is_ok() && updates > 0 && failed == 0 { 0 } else { 1 });
 }

@@ -69,12 +69,18 @@ impl core::error::Error for Error {}
 /// dropped and the wait goes on.
 pub struct EmbassyTransport<'a> {
     socket: UdpSocket<'a>,
+    oversized: u32,
 }
 
 impl<'a> EmbassyTransport<'a> {
     /// Wraps a bound socket.
     pub fn new(socket: UdpSocket<'a>) -> Self {
-        Self { socket }
+        Self { socket, oversized: 0 }
+    }
+
+    /// Datagrams dropped so far for being longer than any NTP packet ntpkit accepts.
+    pub fn oversized(&self) -> u32 {
+        self.oversized
     }
 
     /// The socket, back.
@@ -116,7 +122,7 @@ impl AsyncNtpTransport for EmbassyTransport<'_> {
             match embassy_time::with_deadline(deadline, self.socket.recv_from(buf)).await {
                 Ok(Ok((len, meta))) => return Ok(Some((len, SocketAddr::from(meta.endpoint)))),
                 // Longer than any NTP packet we accept: dropped (smoltcp dequeued it).
-                Ok(Err(RecvError::Truncated)) => {}
+                Ok(Err(RecvError::Truncated)) => self.oversized = self.oversized.saturating_add(1),
                 Err(_timeout) => return Ok(None),
             }
         }

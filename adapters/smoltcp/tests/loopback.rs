@@ -109,7 +109,7 @@ fn client_and_server_on_smoltcp_loopback_reach_an_update() {
 }
 
 #[test]
-fn an_ipv6_server_without_the_feature_is_named() {
+fn g7_an_ipv6_server_without_the_feature_is_named() {
     // The test build enables smoltcp's proto-ipv6 but the crate's `ipv6` feature only
     // when asked; without it an IPv6 server is refused by name, not dropped silently.
     if cfg!(feature = "ipv6") {

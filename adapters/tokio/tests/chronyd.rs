@@ -72,9 +72,18 @@ async fn query_and_client_against_chronyd() {
     let last = updates.last().expect("an update");
     assert!(matches!(last.decision, Decision::Slew(_)), "{last:?}");
     assert!(last.offset.to_nanos().abs() < 1_000_000, "{last:?}");
-    // A public address is refused in fast-forward mode.
-    let refused = driver.add_server(&mut client, "192.0.2.1:123".parse().unwrap(), PeerConfig::default());
-    assert!(matches!(refused, Err(ntpkit::drive::DriveError::NotLoopback)), "{refused:?}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn g6_fast_forward_refuses_a_server_off_this_machine() {
+    let mut driver = ntpkit_tokio::driver().await.unwrap().fast_forward();
+    let mut client: Client<2> = Client::new(ClientConfig::default());
+    for addr in ["192.0.2.1:123", "[2001:db8::1]:123"] {
+        let refused = driver.add_server(&mut client, addr.parse().unwrap(), PeerConfig::default());
+        assert!(matches!(refused, Err(ntpkit::drive::DriveError::NotLoopback)), "{refused:?}");
+    }
+    assert!(client.peer_stats(ntpkit::client::PeerId(0), driver.now()).is_none(), "nothing added");
+    driver.add_server(&mut client, "[::1]:11212".parse().unwrap(), PeerConfig::default()).unwrap();
 }
 
 #[tokio::test(flavor = "current_thread")]
