@@ -107,3 +107,43 @@ async fn a_silent_server_times_out_and_a_closed_port_is_no_reply() {
     let e = ntpkit_tokio::query("localhost:0").await.unwrap_err();
     assert!(matches!(e, HostError::BadAddress { .. }), "{e:?}");
 }
+
+/// `run_with`: the client authenticated with an AES-CMAC key (RFC 8573) against a keyed
+/// chronyd; with the wrong key material every reply is refused and no sample comes.
+#[tokio::test(flavor = "current_thread")]
+async fn the_client_with_a_mac_key_against_keyed_chronyd() {
+    use ntpkit::auth::AesCmacKey;
+    use ntpkit::exchange::MacAuth;
+    let Some(binary) = chronyd::binary() else { return };
+    let dir = chronyd::fresh_dir("ntpkit-tokio-chrony-keyed");
+    let key = [0x3c; 16];
+    let keys = dir.join("keys");
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&keys, format!("1 AES128 HEX:{hex}\n")).unwrap();
+    let config = format!(
+        "port 11213\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\nkeyfile {}\n",
+        keys.display()
+    );
+    let _server = chronyd::Server::start(binary, &dir, &config);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (material, want_samples) in [(key, true), ([0x55; 16], false)] {
+        let mut auth = MacAuth(AesCmacKey::new(1, material).unwrap());
+        let mut driver = ntpkit_tokio::driver().await.unwrap().fast_forward();
+        let mut client: Client<1> = Client::new(ClientConfig::default());
+        driver.add_server(&mut client, "127.0.0.1:11213".parse().unwrap(), PeerConfig::default()).unwrap();
+        let (mut samples, mut updates) = (0, 0);
+        driver
+            .run_with(&mut client, Duration::from_secs(300), &mut auth, |_, event| match event {
+                Event::Sample { .. } => samples += 1,
+                Event::Update(_) => updates += 1,
+                _ => {}
+            })
+            .await
+            .unwrap();
+        if want_samples {
+            assert!(samples >= 4 && updates >= 1, "{samples} samples, {updates} updates");
+        } else {
+            assert_eq!((samples, updates), (0, 0), "a wrong key must not give samples");
+        }
+    }
+}
