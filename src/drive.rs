@@ -81,6 +81,19 @@ pub struct AsyncDriver<T, C, R> {
     skipped: Duration,
 }
 
+/// Logs the mode and the idle time skipped; the transport, clock and nonces stay out.
+#[cfg(feature = "defmt")]
+impl<T, C, R> defmt::Format for AsyncDriver<T, C, R> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "AsyncDriver {{ fast_forward: {=bool}, skipped_ms: {=u64} }}",
+            self.fast_forward,
+            u64::try_from(self.skipped.as_millis()).unwrap_or(u64::MAX)
+        );
+    }
+}
+
 impl<T, C, R> AsyncDriver<T, C, R>
 where
     T: AsyncNtpTransport,

@@ -81,6 +81,12 @@ fn every_public_type_implements_defmt_format() {
         is_format::<std_impls::SystemClock>(),
         is_format::<std_impls::UdpTransport>(),
         is_format::<std_impls::StdNonces>(),
+        is_format::<std_impls::ClientDriver>(),
+        is_format::<std_impls::Host<'static>>(),
+        is_format::<std_impls::HostError>(),
+        is_format::<std_impls::Attempts>(),
+        is_format::<ntpkit::drive::AsyncDriver<u8, u8, u8>>(),
+        is_format::<ntpkit::drive::DriveError<u8>>(),
         is_format::<ntpkit::Instant>(),
         is_format::<client::PeerId>(),
         is_format::<client::PeerConfig>(),
@@ -104,6 +110,6 @@ fn every_public_type_implements_defmt_format() {
         cfg!(feature = "nts-aes-siv"),
         cfg!(feature = "nts-aes-siv"),
     ];
-    assert_eq!(names.len(), 70 + gated.iter().filter(|&&k| k).count());
+    assert_eq!(names.len(), 76 + gated.iter().filter(|&&k| k).count());
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }

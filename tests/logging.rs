@@ -12,6 +12,9 @@ use ntpkit::server::{ServerState, respond, respond_kiss};
 use ntpkit::time::Instant;
 use ntpkit::{KissCode, LeapIndicator, NtpDuration, NtpTimestamp, Stratum};
 
+#[path = "common/rng.rs"]
+mod rng;
+
 struct Capture(Mutex<Vec<(Level, String, String)>>);
 
 impl Log for Capture {
@@ -43,13 +46,7 @@ fn the_clients_events_are_logged_with_their_levels() {
     log::set_max_level(log::LevelFilter::Trace);
     let server: SocketAddr = "192.0.2.1:123".parse().unwrap();
     let mut client: Client<1> = Client::new(ClientConfig::default());
-    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut nonces = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut nonces = rng::Rng(0x9e37_79b9_7f4a_7c15);
     client.add_server(Instant::from_nanos(0), server, PeerConfig::default(), &mut nonces).unwrap();
     let ours = NtpTimestamp::from_parts(0xeeac_e73b, 0);
     let theirs = ours + ns(2_000_000_000); // 2 s ahead: the first update steps

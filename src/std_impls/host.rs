@@ -245,3 +245,30 @@ impl Attempts {
         self.refused.or(failed).unwrap_or(HostError::NoReply { addresses: self.tried })
     }
 }
+
+/// Logs the address, or the name and port.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Host<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Self::Addr(addr) => defmt::write!(f, "Host::Addr({=str})", addr.to_string().as_str()),
+            Self::Name { name, port } => defmt::write!(f, "Host::Name({=str}:{=u16})", name, port),
+        }
+    }
+}
+
+/// Logs the error's text.
+#[cfg(feature = "defmt")]
+impl defmt::Format for HostError {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "HostError::{=str}({=str})", self.name(), self.to_string().as_str());
+    }
+}
+
+/// Logs the counts.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Attempts {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Attempts {{ tried: {=usize}, silent: {=usize} }}", self.tried, self.silent);
+    }
+}

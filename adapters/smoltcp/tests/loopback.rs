@@ -14,6 +14,9 @@ use smoltcp::socket::udp;
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{EthernetAddress, IpAddress, IpCidr};
 
+#[path = "../../../tests/common/rng.rs"]
+mod rng;
+
 /// A wall clock at `base` + the virtual time + `ahead`.
 struct Wall<'a> {
     time: &'a std::cell::Cell<Instant>,
@@ -54,13 +57,7 @@ fn first_update(own: IpCidr, server: &str) -> (ntpkit::client::SystemUpdate<1>, 
         reference_timestamp: server_wall.now(),
         ..ServerState::default()
     };
-    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut nonces = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut nonces = rng::Rng(0x9e37_79b9_7f4a_7c15);
     let mut client: Client<1> = Client::new(ClientConfig::default());
     client
         .add_server(instant(time.get()), server.parse().unwrap(), PeerConfig::default(), &mut nonces)
