@@ -82,6 +82,10 @@ fn every_public_type_implements_defmt_format() {
         is_format::<std_impls::UdpTransport>(),
         is_format::<std_impls::StdNonces>(),
         is_format::<std_impls::ClientDriver>(),
+        is_format::<server::ratelimit::RateLimiter<4>>(),
+        is_format::<server::ratelimit::RateLimit>(),
+        is_format::<server::ratelimit::Verdict>(),
+        is_format::<server::ratelimit::RateLimitStats>(),
         is_format::<std_impls::Host<'static>>(),
         is_format::<std_impls::HostError>(),
         is_format::<std_impls::Attempts>(),
@@ -110,6 +114,6 @@ fn every_public_type_implements_defmt_format() {
         cfg!(feature = "nts-aes-siv"),
         cfg!(feature = "nts-aes-siv"),
     ];
-    assert_eq!(names.len(), 76 + gated.iter().filter(|&&k| k).count());
+    assert_eq!(names.len(), 80 + gated.iter().filter(|&&k| k).count());
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }

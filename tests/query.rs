@@ -368,7 +368,7 @@ fn server_ignores_request_extension_fields() {
 }
 
 #[test]
-fn kiss_reply_carries_code_and_origin_only() {
+fn kiss_reply_carries_code_and_echoes_the_request_only() {
     let req = request(Version::V3, 4);
     let mut out = [0u8; 48];
     assert_eq!(respond_kiss(&req, KissCode::Deny, &mut out), Ok(48));
@@ -377,8 +377,11 @@ fn kiss_reply_carries_code_and_origin_only() {
         (p.stratum, p.reference_id.as_kiss_code(), p.version),
         (Stratum(0), KissCode::Deny, Version::V3)
     );
-    assert_eq!(p.origin_timestamp.to_be_bytes(), req[40..48]);
-    assert!(p.receive_timestamp.is_zero() && p.transmit_timestamp.is_zero());
+    // Origin, receive and transmit: the request's transmit, no time of the server's.
+    for t in [p.origin_timestamp, p.receive_timestamp, p.transmit_timestamp] {
+        assert_eq!(t.to_be_bytes(), req[40..48]);
+    }
+    assert!(p.reference_timestamp.is_zero());
 }
 
 /// A server in its default state tells clients it is unsynchronized, and the client

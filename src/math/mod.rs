@@ -4,6 +4,8 @@
 
 mod exchange;
 pub(crate) mod int;
+mod siphash;
 
 pub use exchange::{Ambiguous, OffsetDelay, offset_delay, phi_times, root_distance};
 pub(crate) use exchange::{clamp_to_duration, non_negative};
+pub(crate) use siphash::siphash24;

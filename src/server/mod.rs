@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+pub mod ratelimit;
+
 use crate::auth::{self, AuthError, MacKey, append_mac};
 use crate::time::{NtpShort, NtpTimestamp};
 use crate::wire::error::{EmitError, ParseError};
@@ -172,8 +174,10 @@ pub fn respond_with_key(
 }
 
 /// Writes a kiss-o'-death reply (RFC 5905 §7.4) to `request`: stratum 0, the kiss code
-/// as reference ID, LI 3, origin copied from the request so the client can match it,
-/// and every timestamp but the origin zero, so no client can take time from it.
+/// as reference ID, LI 3, and the request's own transmit timestamp as origin (so the
+/// client can match it), receive and transmit (so no client can take time from it: it
+/// is the client's own value). Not zero: chronyd discards a kiss whose receive or
+/// transmit timestamp is zero as a bogus packet, and then never backs off.
 /// Use [`KissCode::Rate`] to ask a client to slow down, [`KissCode::Deny`] to stop it.
 pub fn respond_kiss(request: &[u8], code: KissCode, out: &mut [u8]) -> Result<usize, ServerError> {
     let req = parse_request(request, out)?;
@@ -186,6 +190,8 @@ pub fn respond_kiss(request: &[u8], code: KissCode, out: &mut [u8]) -> Result<us
         precision: Precision(0),
         reference_id: ReferenceId::from_kiss_code(code),
         origin_timestamp: req.transmit_timestamp,
+        receive_timestamp: req.transmit_timestamp,
+        transmit_timestamp: req.transmit_timestamp,
         ..Packet::default()
     };
     reply.emit(out).map_err(ServerError::Emit)
