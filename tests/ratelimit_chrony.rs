@@ -24,6 +24,12 @@ const PORT: u16 = 11221;
 #[test]
 fn l6_chronyd_receives_rate_kisses_and_backs_off() {
     let Some(binary) = chronyd::binary() else { return };
+    if std::env::var_os("LLVM_PROFILE_FILE").is_some() || std::env::var_os("NTPKIT_SKIP_LIVE").is_some() {
+        // 45 s of real time: CI runs it once, in the README's test command, and skips it
+        // in the coverage run and the reruns under other toolchains.
+        eprintln!("SKIP: chronyd's real-time back-off (NTPKIT_SKIP_LIVE, or under coverage)");
+        return;
+    }
     let socket = UdpSocket::bind(("127.0.0.1", PORT)).unwrap();
     // The server loop ends when no request has come for 15 s (chronyd has stopped).
     socket.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
