@@ -9,12 +9,12 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::string::ToString;
 
-use super::{StdNonces, SystemClock};
+use super::{StdNonces, SystemClock, UdpTransport};
 use crate::client::{Client, Event, PeerAuth, PeerConfig, PeerId};
 use crate::drive::{AsyncDriver, DriveError};
 use crate::exchange::NoAuth;
 use crate::time::{Instant, NtpTimestamp};
-use crate::traits::{AsyncNtpTransport, MonotonicClock, NtpClock};
+use crate::traits::{AsyncNtpTransport, MonotonicClock, NtpClock, NtpTransport};
 
 /// Runs a [`Client`] over one UDP socket with the system clock: the blocking event loop
 /// a daemon or a tool would write. The socket is dual-stack (`[::]`, IPv4 servers
@@ -32,11 +32,12 @@ pub struct ClientDriver<C = SystemClock> {
     dual_stack: bool,
 }
 
-/// A blocking socket behind the async transport trait: each call blocks (at most its
-/// timeout) and then is ready, so the driver's future completes without waiting.
+/// The blocking [`UdpTransport`] behind the async transport trait: each call blocks (at
+/// most its timeout) and then is ready, so the driver's future completes without
+/// waiting. On a dual-stack socket IPv4 servers are reached through v4-mapped addresses.
 #[derive(Debug)]
 struct BlockingUdp {
-    socket: UdpSocket,
+    udp: UdpTransport,
     dual_stack: bool,
 }
 
@@ -44,14 +45,13 @@ impl AsyncNtpTransport for BlockingUdp {
     type Error = io::Error;
 
     async fn send_to(&mut self, datagram: &[u8], to: SocketAddr) -> io::Result<()> {
-        // On a dual-stack socket IPv4 servers are reached through v4-mapped addresses.
         let to = match to {
             SocketAddr::V4(v4) if self.dual_stack => {
                 SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
             }
             other => other,
         };
-        self.socket.send_to(datagram, to).map(|_| ())
+        self.udp.send_to(datagram, to)
     }
 
     async fn recv_from(
@@ -59,15 +59,9 @@ impl AsyncNtpTransport for BlockingUdp {
         buf: &mut [u8],
         timeout: Duration,
     ) -> io::Result<Option<(usize, SocketAddr)>> {
-        // A zero read timeout is an error for std; the driver asks for 100 µs at least.
-        self.socket.set_read_timeout(Some(timeout.max(Duration::from_micros(1))))?;
         // The source as received: the client's `same_server` maps `::ffff:a.b.c.d` back
         // to IPv4 and keeps a link-local address's scope ID.
-        match self.socket.recv_from(buf) {
-            Ok(got) => Ok(Some(got)),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.udp.recv_from(buf, timeout)
     }
 }
 
@@ -127,7 +121,11 @@ impl<C: NtpClock> ClientDriver<C> {
             Err(_) => (UdpSocket::bind("0.0.0.0:0")?, false),
         };
         let clocks = Clocks { wall, monotonic: SystemClock::new() };
-        let inner = AsyncDriver::new(BlockingUdp { socket, dual_stack }, clocks, StdNonces::new());
+        let inner = AsyncDriver::new(
+            BlockingUdp { udp: UdpTransport::new(socket), dual_stack },
+            clocks,
+            StdNonces::new(),
+        );
         Ok(Self { inner: if fast_forward { inner.fast_forward() } else { inner }, dual_stack })
     }
 
