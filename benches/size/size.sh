@@ -41,9 +41,11 @@ budget() {
 }
 # The whole Client<4> on thumbv7em (budgets set from the first measurement,
 # 2026-11-22: +11,944 B flash after removing sort, memmove and 64-bit division, +12,152 B
-# after the inline header decoding; RAM 2,912 B), plus about 5 %.
-CLIENT4_FLASH_BUDGET=12500
-CLIENT4_RAM_BUDGET=3072
+# after the inline header decoding; RAM 2,912 B), plus about 5 %. Interleaved mode
+# (2026-12-02) took it to +12,940 B and 3,136 B (56 B a server: the previous exchange
+# in the builder and in the pending request, and the receive nonce); raised to match.
+CLIENT4_FLASH_BUDGET=13200
+CLIENT4_RAM_BUDGET=3200
 # Keeping time: client4_kept (Client<4> + Discipline + SoftClock) over client4, on
 # thumbv7em. Measured 2026-11-29: +6,672 B (SoftClock about 1,130 B of it). The goal
 # was 2,048 B; the delay-weighted regression with its spike gate, variance blend and

@@ -36,11 +36,22 @@ pub struct PeerConfig {
     pub iburst: bool,
     /// Prefer this server as system peer when it survives selection: default false.
     pub prefer: bool,
+    /// Ask this server for interleaved replies (RFC 9769 §3,
+    /// [`ClientRequest::interleaved`](crate::exchange::ClientRequest::interleaved)):
+    /// default false. A server without the mode answers basic replies, used as usual.
+    pub interleaved: bool,
 }
 
 impl Default for PeerConfig {
     fn default() -> Self {
-        Self { version: Version::V4, min_poll: 6, max_poll: 10, iburst: true, prefer: false }
+        Self {
+            version: Version::V4,
+            min_poll: 6,
+            max_poll: 10,
+            iburst: true,
+            prefer: false,
+            interleaved: false,
+        }
     }
 }
 

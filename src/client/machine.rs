@@ -284,6 +284,7 @@ impl<const N: usize> Client<N> {
             }
             Err(e) => return Err(e),
         };
+        peer.request.follow(&outstanding.pending);
         peer.outstanding = None;
         match reply {
             Reply::Sample(result) => {

@@ -110,10 +110,11 @@ impl Peer {
     /// `config` asks for one.
     pub(super) fn new(addr: SocketAddr, config: PeerConfig, first_poll: Instant) -> Self {
         let (min_poll, _) = config.bounds();
+        let request = ClientRequest::new().version(config.version).poll(Poll(min_poll));
         Self {
             addr,
             config,
-            request: ClientRequest::new().version(config.version).poll(Poll(min_poll)),
+            request: if config.interleaved { request.interleaved() } else { request },
             reach: 0,
             poll: min_poll,
             poll_base: min_poll,

@@ -23,6 +23,47 @@ pub struct PendingRequest {
     pub(crate) answered: bool,
     /// The request carries authentication (a MAC or NTS fields): its reply must too.
     pub(crate) authenticated: bool,
+    /// An interleaved request's receive field (a second nonce), which an interleaved
+    /// reply carries as its origin; zero for a basic request.
+    pub(crate) rx_nonce: NtpTimestamp,
+    /// Until a reply is accepted: the previous exchange an interleaved request builds
+    /// on. After a sample is accepted: this exchange, for the next interleaved request.
+    /// [`Basis::NONE`] otherwise (no `Option`: 8 bytes less per server in RAM).
+    pub(crate) basis: Basis,
+}
+
+/// One accepted exchange as an interleaved request needs it (RFC 9769 §3): the client's
+/// send and receive times and the server's receive timestamp, which the next request
+/// carries as its origin. The server's precise transmit time of that exchange comes in
+/// the interleaved reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) struct Basis {
+    pub(crate) t1: NtpTimestamp,
+    /// Never zero in an accepted reply (`ZeroReceive`), so zero means "none".
+    pub(crate) server_rx: NtpTimestamp,
+    pub(crate) t4: NtpTimestamp,
+}
+
+impl Basis {
+    /// No exchange.
+    pub(crate) const NONE: Self =
+        Self { t1: NtpTimestamp::ZERO, server_rx: NtpTimestamp::ZERO, t4: NtpTimestamp::ZERO };
+
+    /// An accepted exchange: T1, the reply's receive timestamp, T4.
+    #[inline]
+    fn of(t1: NtpTimestamp, reply: &[u8], t4: NtpTimestamp) -> Self {
+        match reply.get(32..40) {
+            Some(&[a, b, c, d, e, f, g, h]) => {
+                Self { t1, server_rx: NtpTimestamp::from_be_bytes([a, b, c, d, e, f, g, h]), t4 }
+            }
+            _ => Self::NONE,
+        }
+    }
+
+    pub(crate) const fn get(self) -> Option<Self> {
+        if self.server_rx.is_zero() { None } else { Some(self) }
+    }
 }
 
 /// Logs nonce, T1, version and state (the server address has no defmt form).
@@ -65,6 +106,13 @@ impl PendingRequest {
     /// True once a reply has been accepted; every later reply is rejected.
     pub const fn is_answered(&self) -> bool {
         self.answered
+    }
+
+    /// Whether the request asked for an interleaved reply (RFC 9769 §3): built by an
+    /// [`interleaved`](super::ClientRequest::interleaved) builder after an accepted
+    /// exchange with the same server.
+    pub const fn is_interleaved(&self) -> bool {
+        !self.rx_nonce.is_zero()
     }
 
     /// Whether the request was authenticated (a MAC or NTS fields were added): its
@@ -127,9 +175,15 @@ impl PendingRequest {
             }
             auth.verify(view, &mut scratch)
         });
-        if result.is_ok() {
+        if let Ok(reply) = &result {
             self.answered = true;
             auth.accepted(&scratch);
+            // What the next interleaved request builds on: this exchange's T1 and T4 and
+            // the server's receive timestamp, read from the accepted reply.
+            self.basis = match reply {
+                Reply::Sample(_) => Basis::of(self.t1, datagram, t4),
+                Reply::KissOfDeath { .. } => Basis::NONE,
+            };
         }
         result
     }
@@ -161,9 +215,14 @@ impl PendingRequest {
         if origin.is_zero() {
             return Err(Reject::ZeroOrigin);
         }
-        if origin != self.nonce {
-            return Err(Reject::OriginMismatch);
-        }
+        // Basic: the origin is our transmit nonce. Interleaved (RFC 9769 §3): it is the
+        // receive field we sent, and the reply's transmit timestamp is the server's
+        // precise send time of the previous exchange, whose other three times we kept.
+        let previous = match self.basis.get() {
+            _ if origin == self.nonce => None,
+            Some(basis) if origin == self.rx_nonce => Some(basis),
+            _ => return Err(Reject::OriginMismatch),
+        };
         let mode = view.mode();
         if mode != Mode::Server {
             return Err(Reject::WrongMode(mode));
@@ -186,13 +245,17 @@ impl PendingRequest {
         if stratum > Stratum::MAX_SYNCHRONIZED {
             return Err(Reject::InvalidStratum(stratum.0));
         }
-        let (t2, t3) = (view.receive_timestamp(), view.transmit_timestamp());
-        if t2.is_zero() {
+        let (rx, t3) = (view.receive_timestamp(), view.transmit_timestamp());
+        if rx.is_zero() {
             return Err(Reject::ZeroReceive);
         }
         if t3.is_zero() {
             return Err(Reject::ZeroTransmit);
         }
+        let (t1, t2, t4_used) = match previous {
+            None => (self.t1, rx, t4),
+            Some(b) => (b.t1, b.server_rx, b.t4),
+        };
         let (root_delay, root_dispersion) = (view.root_delay(), view.root_dispersion());
         let header_distance =
             root_distance(root_delay, root_dispersion, NtpDuration::ZERO, NtpDuration::ZERO);
@@ -211,8 +274,7 @@ impl PendingRequest {
         if interval.to_bits() < server_rho.wrapping_neg() || interval > config.max_server_interval {
             return Err(Reject::ServerTimesInconsistent { interval });
         }
-        let t1 = self.t1;
-        let Ok(raw) = offset_delay(t1, t2, t3, t4) else {
+        let Ok(raw) = offset_delay(t1, t2, t3, t4_used) else {
             return Err(Reject::OffsetAmbiguous);
         };
         let local_precision = config.local_precision.to_duration();
@@ -222,8 +284,9 @@ impl PendingRequest {
                 return Err(Reject::DelayTooLarge { delay });
             }
         }
-        // ε = ρ_server + ρ_local + Φ·(T4 − T1) (RFC 5905 §8). The two ρ are non-negative
-        // and at most 2^63 − 1 each, so their u64 sum cannot overflow.
+        // ε = ρ_server + ρ_local + Φ·(T4 − T1) (RFC 5905 §8), with T4 now: an interleaved
+        // sample (of the previous exchange) ages from its own T1. The two ρ are
+        // non-negative and at most 2^63 − 1 each, so their u64 sum cannot overflow.
         let dispersion = clamp_to_duration(
             (server_rho as u64)
                 .wrapping_add(non_negative(local_precision))
@@ -242,7 +305,8 @@ impl PendingRequest {
             offset: raw.offset,
             delay,
             dispersion,
-            timestamps: [t1, t2, t3, t4],
+            timestamps: [t1, t2, t3, t4_used],
+            interleaved: previous.is_some(),
             leap,
             version,
             stratum,

@@ -5,7 +5,7 @@ use core::net::SocketAddr;
 
 use super::auth::{Authentication, NoAuth};
 use super::error::RequestError;
-use super::pending::PendingRequest;
+use super::pending::{Basis, PendingRequest};
 use crate::time::NtpTimestamp;
 use crate::traits::NonceSource;
 use crate::wire::error::EmitError;
@@ -48,6 +48,9 @@ pub struct ClientRequest {
     poll: Poll,
     transmit: TransmitField,
     last_nonce: u64,
+    interleaved: bool,
+    /// The last accepted exchange, which the next interleaved request builds on.
+    basis: Basis,
 }
 
 impl Default for ClientRequest {
@@ -65,7 +68,14 @@ impl ClientRequest {
 
     /// A data-minimized NTPv4 request builder with poll 0.
     pub const fn new() -> Self {
-        Self { version: Version::V4, poll: Poll(0), transmit: TransmitField::Nonce, last_nonce: 0 }
+        Self {
+            version: Version::V4,
+            poll: Poll(0),
+            transmit: TransmitField::Nonce,
+            last_nonce: 0,
+            interleaved: false,
+            basis: Basis::NONE,
+        }
     }
 
     /// Sets the version (1–4; replies must carry the same one).
@@ -86,6 +96,38 @@ impl ClientRequest {
     pub const fn with_transmit_time(mut self) -> Self {
         self.transmit = TransmitField::ClockTime;
         self
+    }
+
+    /// Asks for interleaved replies (RFC 9769 §3), in which the server sends the precise
+    /// transmit time of its previous reply, known only after that reply left.
+    ///
+    /// The first request is basic. After each accepted reply, give its
+    /// [`PendingRequest`] to [`follow`](Self::follow); the next request then carries the
+    /// server's receive timestamp from that reply as its origin and a second nonce as
+    /// its receive field. A server that supports the mode answers with that nonce as
+    /// origin ([`SyncResult::interleaved`](super::SyncResult::interleaved)); one that does
+    /// not answers a basic reply, which is accepted as usual. Nothing is revealed: both
+    /// fields are the server's own timestamp and a random value.
+    pub const fn interleaved(mut self) -> Self {
+        self.interleaved = true;
+        self
+    }
+
+    /// Whether requests ask for interleaved replies.
+    pub const fn is_interleaved(&self) -> bool {
+        self.interleaved
+    }
+
+    /// Takes from a request whose reply was accepted (a sample) what the next
+    /// interleaved request builds on. Does nothing for a basic builder or a request
+    /// with no accepted sample, so a lost or refused reply keeps the previous basis (the
+    /// server then answers the next request in basic mode).
+    pub fn follow(&mut self, answered: &PendingRequest) {
+        if self.interleaved && answered.answered {
+            if let Some(basis) = answered.basis.get() {
+                self.basis = basis;
+            }
+        }
     }
 
     /// The version requests are built with.
@@ -136,12 +178,18 @@ impl ClientRequest {
             TransmitField::ClockTime if t1.is_zero() => NtpTimestamp::from_bits(1),
             TransmitField::ClockTime => t1,
         };
+        // Interleaved (RFC 9769 §3): origin = the server's receive timestamp of the last
+        // exchange, receive = a second nonce, which an interleaved reply echoes.
+        let (basis, rx_nonce) = self.interleave_fields(transmit, nonces)?;
+        let origin = basis.server_rx;
         let packet = match self.transmit {
             TransmitField::Nonce => Packet {
                 version: self.version,
                 mode: Mode::Client,
                 poll: self.poll,
                 precision: Self::MINIMIZED_PRECISION,
+                origin_timestamp: origin,
+                receive_timestamp: rx_nonce,
                 transmit_timestamp: transmit,
                 ..Packet::default()
             },
@@ -149,6 +197,8 @@ impl ClientRequest {
                 version: self.version,
                 mode: Mode::Client,
                 poll: self.poll,
+                origin_timestamp: origin,
+                receive_timestamp: rx_nonce,
                 transmit_timestamp: transmit,
                 ..Packet::default()
             },
@@ -179,6 +229,8 @@ impl ClientRequest {
                 version: self.version,
                 answered: false,
                 authenticated: len != header,
+                rx_nonce,
+                basis,
             },
         ))
     }
@@ -192,6 +244,28 @@ impl ClientRequest {
             let n = nonces.next_nonce();
             if n != 0 && n != self.last_nonce && n != t1.to_bits() {
                 return Ok(NtpTimestamp::from_bits(n));
+            }
+        }
+        Err(RequestError::Rng)
+    }
+
+    /// The basis an interleaved request builds on and its receive-field nonce: never
+    /// zero, the transmit field or the origin sent, so a reply's origin says
+    /// unambiguously which it echoes. [`Basis::NONE`] and zero for a basic request.
+    #[inline]
+    fn interleave_fields(
+        &self,
+        transmit: NtpTimestamp,
+        nonces: &mut impl NonceSource,
+    ) -> Result<(Basis, NtpTimestamp), RequestError> {
+        let basis = match self.basis.get() {
+            Some(basis) if self.interleaved => basis,
+            _ => return Ok((Basis::NONE, NtpTimestamp::ZERO)),
+        };
+        for _ in 0..Self::NONCE_ATTEMPTS {
+            let n = nonces.next_nonce();
+            if n != 0 && n != transmit.to_bits() && n != basis.server_rx.to_bits() {
+                return Ok((basis, NtpTimestamp::from_bits(n)));
             }
         }
         Err(RequestError::Rng)

@@ -27,6 +27,7 @@ pub struct SyncResult {
     pub(super) root_dispersion: NtpShort,
     pub(super) reference_id: ReferenceId,
     pub(super) reference_timestamp: NtpTimestamp,
+    pub(super) interleaved: bool,
 }
 
 impl SyncResult {
@@ -111,6 +112,13 @@ impl SyncResult {
     /// ```
     pub fn corrected_unix(&self, now: NtpTimestamp, pivot_unix_seconds: i64) -> UnixTime {
         self.corrected_time(now).to_unix_near(pivot_unix_seconds)
+    }
+
+    /// Whether the reply was interleaved (RFC 9769 §3): then T1, T2 and T4 are those of
+    /// the previous exchange with this server, and T3 is the server's precise send time
+    /// of its reply to it, which only an interleaved reply can carry.
+    pub const fn interleaved(&self) -> bool {
+        self.interleaved
     }
 
     /// Client send time T1.

@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+pub mod interleave;
 pub mod ratelimit;
 
 use crate::auth::{self, AuthError, MacKey, append_mac};

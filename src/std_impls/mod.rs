@@ -7,14 +7,15 @@ use std::io;
 use std::net::UdpSocket;
 use std::time::{Instant, SystemTime};
 
-use crate::server::ratelimit::{RateLimiter, Verdict};
 use crate::time::NtpTimestamp;
 use crate::traits::{MonotonicClock, NtpClock, NtpTransport};
 
 mod driver;
 mod host;
+mod serve;
 pub use driver::ClientDriver;
 pub use host::{Attempts, Host, HostError, NTP_PORT, parse_host, query, query_addrs, query_with, resolve};
+pub use serve::{serve, serve_interleaved, serve_limited};
 
 /// The operating system's clocks: [`SystemTime`] as the wall clock and [`Instant`] as
 /// the monotonic clock. Reading only; ntpkit never sets the clock.
@@ -128,58 +129,6 @@ impl crate::traits::NonceSource for StdNonces {
         self.counter = self.counter.wrapping_add(1);
         self.keys.hash_one(self.counter)
     }
-}
-
-/// Answers NTP requests on `socket` with [`SystemClock`] time until `max_requests`
-/// replies were sent (forever if `None`) or the socket fails. Malformed and non-client
-/// packets are dropped without a reply. Returns the number of replies sent.
-///
-/// T2 is read right after each datagram arrives and T3 right before the reply is sent.
-/// Every request is answered: for a server others can reach, see [`serve_limited`].
-pub fn serve(
-    socket: &UdpSocket,
-    state: &crate::server::ServerState,
-    max_requests: Option<u64>,
-) -> io::Result<u64> {
-    serve_judged(socket, state, max_requests, |_, _| Verdict::Answer)
-}
-
-/// [`serve`] behind a [`RateLimiter`]: each request is answered, answered with a RATE
-/// kiss-o'-death, or dropped, as the limiter says. Kisses count as replies.
-pub fn serve_limited<const N: usize>(
-    socket: &UdpSocket,
-    state: &crate::server::ServerState,
-    limiter: &mut RateLimiter<N>,
-    max_requests: Option<u64>,
-) -> io::Result<u64> {
-    serve_judged(socket, state, max_requests, |now, source| limiter.check(now, source))
-}
-
-fn serve_judged(
-    socket: &UdpSocket,
-    state: &crate::server::ServerState,
-    max_requests: Option<u64>,
-    mut judge: impl FnMut(crate::time::Instant, core::net::IpAddr) -> Verdict,
-) -> io::Result<u64> {
-    let mut clock = SystemClock::new();
-    let mut buf = [0u8; crate::wire::MAX_PACKET_LEN + 1];
-    let mut out = [0u8; crate::wire::HEADER_LEN];
-    let mut replies = 0u64;
-    while max_requests.is_none_or(|max| replies < max) {
-        let (len, from) = socket.recv_from(&mut buf)?;
-        let t2 = clock.now();
-        let request = buf.get(..len).unwrap_or_default();
-        let written = match judge(crate::time::Instant::from_duration(clock.elapsed()), from.ip()) {
-            Verdict::Answer => crate::server::respond(request, state, t2, clock.now(), &mut out),
-            Verdict::Kiss => crate::server::respond_kiss(request, crate::wire::KissCode::Rate, &mut out),
-            Verdict::Drop => continue,
-        };
-        if let Ok(n) = written {
-            socket.send_to(out.get(..n).unwrap_or_default(), from)?;
-            replies = replies.saturating_add(1);
-        }
-    }
-    Ok(replies)
 }
 
 #[cfg(feature = "defmt")]

@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"   # .cargo/config.toml is read from here
 # Measured 2026-12-02 with rustc 1.95: +15,440 B (benches/size puts Client<4> alone at
 # +12,028 B over its baseline: the async driver, transport and clock are the rest).
-# Ratchet: measurement plus about 5 %.
-DELTA_BUDGET=16200
+# Ratchet: measurement plus about 5 %. Interleaved mode in the client took it to
+# +16,192 B (Client<4> alone +12,940 B); raised to match.
+DELTA_BUDGET=17000
 tools="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
 cargo build --quiet --locked --release --bins
 flash() {
