@@ -119,12 +119,12 @@
 //! | 3 | [`clock`] | [`SoftClock`](clock::SoftClock): disciplined NTP time from a free-running counter (frequency correction, bounded-rate slew, never backwards but when stepped) |
 //! | 3 | [`nts`] | Network Time Security (RFC 8915): NTS-KE records and key export, the NTS extension fields, the [`NtsAead`](nts::NtsAead) trait, [`NtsSession`](nts::NtsSession) (keys, cookie jar, request protection, reply checks) |
 //! | 4 | [`exchange`] | one exchange: [`ClientRequest`](exchange::ClientRequest), [`PendingRequest::process_with`](exchange::PendingRequest::process_with) (validation in the documented order), [`SyncResult`](exchange::SyncResult), the [`Authentication`](exchange::Authentication) every authenticated call takes as a value |
-//! | 4 | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key); [`ratelimit`](server::ratelimit): per-client leaky buckets with RATE kisses |
+//! | 4 | [`server`] | the responder: [`respond`](server::respond), [`respond_kiss`](server::respond_kiss), [`respond_with_key`](server::respond_with_key); [`ratelimit`](server::ratelimit): per-client leaky buckets with RATE kisses; [`interleave`](server::interleave): interleaved mode (RFC 9769) |
 //! | 5 | [`client`] | the multi-server [`Client`](client::Client): polling, filter, selection, clustering, combining, step/slew decisions |
 //! | 6 | [`discipline`] | [`Discipline`](discipline::Discipline): keeps time between updates — a regression of raw phase that estimates the oscillator's frequency error and the phase to slew, as a [`Correction`](discipline::Correction) applied through [`ClockControl`](traits::ClockControl); [`SavedFrequency`](discipline::SavedFrequency) for restarts |
 //! | 6 | [`drive`] | [`AsyncDriver`](drive::AsyncDriver): the event loop that runs a `Client` over any async transport, shared by the tokio and embassy-net adapters |
 //! | 6 | [`sntp`] | one-shot helpers over the traits: [`query`](sntp::query), [`query_async`](sntp::query_async) |
-//! | 6 | `std_impls` | with `std`: the one-line `query` by host name, `SystemClock`, `UdpTransport`, `StdNonces`, a blocking `serve` loop and `ClientDriver` |
+//! | 6 | `std_impls` | with `std`: the one-line `query` by host name, `SystemClock`, `UdpTransport`, `StdNonces`, blocking server loops (`serve`, `serve_limited`, `serve_interleaved`; `serve_timestamped` and `kernel_ts` with kernel timestamps) and `ClientDriver` |
 //! | – | [`catalogue`] | documentation only: every hostile input ntpkit is tested against, what it does, and why |
 //!
 //! In an exchange (RFC 5905 §8) the client's wall clock gives T1 (request sent) and T4
@@ -160,6 +160,7 @@
 //! | `mac-sha1` | no | `auth::Sha1Key`: legacy SHA-1 keys for old servers (weak) |
 //! | `nts-aes-siv` | no | `nts::AesSivCmac256`: AEAD_AES_SIV_CMAC_256 for NTS (RFC 8915) |
 //! | `linux-clock` | no | Linux only: `linux_clock::KernelClock`, a `ClockControl` that steers the system clock through `clock_adjtime` (frequency, steps, 500 ppm slews); implies `std` |
+//! | `kernel-timestamps` | no | Linux only: `std_impls::kernel_ts::TimestampedSocket`, kernel receive (`SO_TIMESTAMPNS`) and software transmit (`SO_TIMESTAMPING`) timestamps for the std glue's client and server (`std_impls::serve_timestamped`), through `nix`; implies `std` |
 //!
 //! Items behind a feature say so in these docs. The cryptography comes from RustCrypto,
 //! `no_std` and without allocation; without these features the only dependencies are

@@ -12,9 +12,14 @@ use crate::traits::{MonotonicClock, NtpClock, NtpTransport};
 
 mod driver;
 mod host;
+#[cfg(all(feature = "kernel-timestamps", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "kernel-timestamps", target_os = "linux"))))]
+pub mod kernel_ts;
 mod serve;
 pub use driver::ClientDriver;
 pub use host::{Attempts, Host, HostError, NTP_PORT, parse_host, query, query_addrs, query_with, resolve};
+#[cfg(all(feature = "kernel-timestamps", target_os = "linux"))]
+pub use serve::serve_timestamped;
 pub use serve::{serve, serve_interleaved, serve_limited};
 
 /// The operating system's clocks: [`SystemTime`] as the wall clock and [`Instant`] as

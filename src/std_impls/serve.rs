@@ -1,5 +1,6 @@
 //! The server loops over a `std::net::UdpSocket`: plain, rate-limited, interleaved.
 
+use core::net::SocketAddr;
 use std::io;
 use std::net::UdpSocket;
 
@@ -7,6 +8,7 @@ use super::SystemClock;
 use crate::server::interleave::InterleaveTable;
 use crate::server::ratelimit::{RateLimiter, Verdict};
 use crate::server::{ServerState, respond, respond_kiss};
+use crate::time::NtpTimestamp;
 use crate::traits::{MonotonicClock, NtpClock};
 use crate::wire::{HEADER_LEN, KissCode, MAX_PACKET_LEN};
 
@@ -34,7 +36,8 @@ pub fn serve_limited<const N: usize>(
 /// [`serve`] with interleaved mode (RFC 9769 §3) for the clients that ask for it,
 /// through `table` ([`InterleaveTable`]), behind `limiter` if one is given. The send
 /// time saved for the next interleaved reply is the clock read right after `send_to`
-/// returns.
+/// returns; with kernel timestamps (feature `kernel-timestamps`, Linux) see
+/// `serve_timestamped`.
 pub fn serve_interleaved<const N: usize, const L: usize>(
     socket: &UdpSocket,
     state: &ServerState,
@@ -45,8 +48,66 @@ pub fn serve_interleaved<const N: usize, const L: usize>(
     serve_loop(socket, state, limiter, Some(table), max_requests)
 }
 
+/// [`serve_interleaved`] over a [`TimestampedSocket`](super::kernel_ts::TimestampedSocket):
+/// T2 is the kernel's receive timestamp of the request, and the send time saved for the
+/// next interleaved reply is the kernel's transmit timestamp of this one (each falling
+/// back to the clock where the kernel gives none). Pass no `table` for basic replies
+/// with kernel receive timestamps only.
+#[cfg(all(feature = "kernel-timestamps", target_os = "linux"))]
+pub fn serve_timestamped<const N: usize, const L: usize>(
+    socket: &mut super::kernel_ts::TimestampedSocket,
+    state: &ServerState,
+    table: Option<&mut InterleaveTable<N>>,
+    limiter: Option<&mut RateLimiter<L>>,
+    max_requests: Option<u64>,
+) -> io::Result<u64> {
+    serve_loop(socket, state, limiter, table, max_requests)
+}
+
+/// Receives with its arrival time; sends and says when it left.
+trait ServerIo {
+    fn receive(
+        &mut self,
+        buf: &mut [u8],
+        clock: &mut SystemClock,
+    ) -> io::Result<(usize, SocketAddr, NtpTimestamp)>;
+    fn send(&mut self, datagram: &[u8], to: SocketAddr, clock: &mut SystemClock) -> io::Result<NtpTimestamp>;
+}
+
+/// A plain socket: the clock read right after each call.
+impl ServerIo for &UdpSocket {
+    fn receive(
+        &mut self,
+        buf: &mut [u8],
+        clock: &mut SystemClock,
+    ) -> io::Result<(usize, SocketAddr, NtpTimestamp)> {
+        let (n, from) = self.recv_from(buf)?;
+        Ok((n, from, clock.now()))
+    }
+
+    fn send(&mut self, datagram: &[u8], to: SocketAddr, clock: &mut SystemClock) -> io::Result<NtpTimestamp> {
+        self.send_to(datagram, to)?;
+        Ok(clock.now())
+    }
+}
+
+#[cfg(all(feature = "kernel-timestamps", target_os = "linux"))]
+impl ServerIo for &mut super::kernel_ts::TimestampedSocket {
+    fn receive(
+        &mut self,
+        buf: &mut [u8],
+        _: &mut SystemClock,
+    ) -> io::Result<(usize, SocketAddr, NtpTimestamp)> {
+        self.recv_from(buf).map(|(n, from, stamp)| (n, from, stamp.time()))
+    }
+
+    fn send(&mut self, datagram: &[u8], to: SocketAddr, _: &mut SystemClock) -> io::Result<NtpTimestamp> {
+        self.send_to(datagram, to).map(|stamp| stamp.time())
+    }
+}
+
 fn serve_loop<const L: usize, const N: usize>(
-    socket: &UdpSocket,
+    mut socket: impl ServerIo,
     state: &ServerState,
     mut limiter: Option<&mut RateLimiter<L>>,
     mut table: Option<&mut InterleaveTable<N>>,
@@ -57,8 +118,7 @@ fn serve_loop<const L: usize, const N: usize>(
     let mut out = [0u8; HEADER_LEN];
     let mut replies = 0u64;
     while max_requests.is_none_or(|max| replies < max) {
-        let (len, from) = socket.recv_from(&mut buf)?;
-        let t2 = clock.now();
+        let (len, from, t2) = socket.receive(&mut buf, &mut clock)?;
         let request = buf.get(..len).unwrap_or_default();
         let verdict = match limiter.as_deref_mut() {
             Some(limiter) => limiter.check(crate::time::Instant::from_duration(clock.elapsed()), from.ip()),
@@ -73,9 +133,9 @@ fn serve_loop<const L: usize, const N: usize>(
             (Verdict::Drop, _) => continue,
         };
         if let Ok((n, follow_up)) = written {
-            socket.send_to(out.get(..n).unwrap_or_default(), from)?;
+            let sent = socket.send(out.get(..n).unwrap_or_default(), from, &mut clock)?;
             if let (Some(table), Some(follow_up)) = (table.as_deref_mut(), follow_up) {
-                table.transmitted(follow_up, clock.now());
+                table.transmitted(follow_up, sent);
             }
             replies = replies.saturating_add(1);
         }
