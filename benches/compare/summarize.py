@@ -8,7 +8,7 @@ import statistics
 import sys
 
 crit, runs, icount_path, n = sys.argv[1], sys.argv[2].split(","), sys.argv[3], int(sys.argv[4])
-GROUPS = ["parse", "process", "serialize", "build_serialize", "compute"]
+GROUPS = ["parse", "process", "serialize", "build_serialize", "compute", "respond"]
 FLOOR = "floor"  # the reference row of every group
 LABEL = {
     ("parse", "floor_copy"): "floor: copy 48 bytes",
@@ -27,6 +27,9 @@ LABEL = {
     ("build_serialize", "ntp"): "`Vec::from(Packet)` (allocates)",
     ("compute", "floor"): "floor: i64 32.32",
     ("compute", "ntpkit"): "`offset_delay`",
+    ("respond", "floor"): "floor: check request, reply to bytes",
+    ("respond", "ntpkit"): "`server::respond`",
+    ("respond", "ntpkit_interleave"): "`InterleaveTable::respond` (basic request)",
 }
 
 ir = {}

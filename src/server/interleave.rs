@@ -71,10 +71,9 @@
 
 use core::net::IpAddr;
 
-use super::{ServerError, ServerState, parse_request};
+use super::{ServerError, ServerState, parse_request, reply_to};
 use crate::math::siphash24;
 use crate::time::NtpTimestamp;
-use crate::wire::{Mode, Packet};
 
 /// Slots per set.
 const WAYS: usize = 4;
@@ -206,7 +205,9 @@ impl<const N: usize> InterleaveTable<N> {
         let origin = req.origin_timestamp;
         // Asks for interleaved mode: its origin looks like a receive timestamp of ours.
         let asks = origin.to_bits() & 1 == 1;
-        let tag = self.tag(client);
+        // The keyed hash only for a client that asks: a basic request costs no more
+        // than `respond`'s.
+        let tag = if asks { self.tag(client) } else { 0 };
         let previous =
             if asks && !req.receive_timestamp.is_zero() && req.receive_timestamp != req.transmit_timestamp {
                 self.set(tag).iter().find(|s| s.tag == tag && s.rx == origin).map(|s| s.tx)
@@ -218,21 +219,7 @@ impl<const N: usize> InterleaveTable<N> {
             Some(tx) => (req.receive_timestamp, tx),
             None => (req.transmit_timestamp, mark_tx(t3)),
         };
-        let reply = Packet {
-            leap: state.leap,
-            version: req.version,
-            mode: Mode::Server,
-            stratum: state.stratum,
-            poll: req.poll,
-            precision: state.precision,
-            root_delay: state.root_delay,
-            root_dispersion: state.root_dispersion,
-            reference_id: state.reference_id,
-            reference_timestamp: state.reference_timestamp,
-            origin_timestamp: origin,
-            receive_timestamp: rx,
-            transmit_timestamp: transmit,
-        };
+        let reply = reply_to(&req, state, origin, rx, transmit);
         let len = reply.emit(out).map_err(ServerError::Emit)?;
         Ok(Answer { len, interleaved: previous.is_some(), follow_up: asks.then_some(FollowUp { tag, rx }) })
     }

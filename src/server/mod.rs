@@ -131,7 +131,20 @@ pub fn respond(
     out: &mut [u8],
 ) -> Result<usize, ServerError> {
     let req = parse_request(request, out)?;
-    let reply = Packet {
+    reply_to(&req, state, req.transmit_timestamp, t2, t3).emit(out).map_err(ServerError::Emit)
+}
+
+/// The reply to `req`: our state, the request's version and poll, and the three
+/// timestamps given.
+#[inline]
+fn reply_to(
+    req: &Packet,
+    state: &ServerState,
+    origin: NtpTimestamp,
+    receive: NtpTimestamp,
+    transmit: NtpTimestamp,
+) -> Packet {
+    Packet {
         leap: state.leap,
         version: req.version,
         mode: Mode::Server,
@@ -142,11 +155,10 @@ pub fn respond(
         root_dispersion: state.root_dispersion,
         reference_id: state.reference_id,
         reference_timestamp: state.reference_timestamp,
-        origin_timestamp: req.transmit_timestamp,
-        receive_timestamp: t2,
-        transmit_timestamp: t3,
-    };
-    reply.emit(out).map_err(ServerError::Emit)
+        origin_timestamp: origin,
+        receive_timestamp: receive,
+        transmit_timestamp: transmit,
+    }
 }
 
 /// [`respond`] for a client that shares `key` with this server (RFC 5905 §7.3,

@@ -98,9 +98,35 @@ fn compute(c: &mut Criterion) {
     g.finish();
 }
 
+fn respond(c: &mut Criterion) {
+    let mut g = c.benchmark_group("respond");
+    let mut out = [0u8; 48];
+    let request: &[u8] = &REQUEST;
+    g.bench_function("floor", |b| b.iter(|| keep(op_respond_floor(black_box(request), T2, T3, &mut out))));
+    let state = server_state();
+    let (t2, t3) = (NtpTimestamp::from_bits(T2), NtpTimestamp::from_bits(T3));
+    g.bench_function("ntpkit", |b| {
+        b.iter(|| keep(op_respond_ntpkit(black_box(request), &state, black_box(t2), t3, &mut out)))
+    });
+    let table = ntpkit::server::interleave::InterleaveTable::new([1; 16]);
+    g.bench_function("ntpkit_interleave", |b| {
+        b.iter(|| {
+            keep(op_respond_ntpkit_interleave(
+                &table,
+                black_box(request),
+                &state,
+                black_box(t2),
+                t3,
+                &mut out,
+            ))
+        })
+    });
+    g.finish();
+}
+
 fn check_first(_: &mut Criterion) {
     self_check();
 }
 
-criterion_group!(benches, check_first, parse, process, serialize, build_serialize, compute);
+criterion_group!(benches, check_first, parse, process, serialize, build_serialize, compute, respond);
 criterion_main!(benches);

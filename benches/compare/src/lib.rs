@@ -164,6 +164,46 @@ pub fn op_build_serialize_floor(t1: u64, out: &mut [u8; 48]) {
     raw_to(&Raw { first: 0x23, stamps: [0, 0, 0, t1], ..Raw::default() }, out);
 }
 
+/// The request the server rows answer: chrony's data-minimized request (VN 4, mode 3,
+/// poll 6, precision 0x20, all zero but the transmit field), with T1 as its transmit field.
+pub const REQUEST: [u8; 48] = {
+    let mut r = [0u8; 48];
+    r[0] = 0x23;
+    r[2] = 6;
+    r[3] = 0x20;
+    let t1 = T1.to_be_bytes();
+    let mut i = 0;
+    while i < 8 {
+        r[40 + i] = t1[i];
+        i += 1;
+    }
+    r
+};
+
+/// Floor: a server's reply: check the request is 48+ bytes of mode 3, VN 1–4, then the
+/// fixed header of [`REPLY`] with the request's version and poll, its transmit field as
+/// origin, and T2, T3.
+#[inline(never)]
+pub fn op_respond_floor(request: &[u8], t2: u64, t3: u64, out: &mut [u8; 48]) -> Option<usize> {
+    let q = raw_from(request)?;
+    let version = (q.first >> 3) & 7;
+    if q.first & 7 != 3 || !(1..=4).contains(&version) {
+        return None;
+    }
+    let reply = Raw {
+        first: version << 3 | 4,
+        stratum: 2,
+        poll: q.poll,
+        precision: -24,
+        root_delay: 0x0a3b,
+        root_dispersion: 0x0c1f,
+        reference_id: 0xc000_0201,
+        stamps: [T3 - (37 << 32), q.stamps[3], t2, t3],
+    };
+    raw_to(&reply, out);
+    Some(48)
+}
+
 /// Floor: offset and delay in i64 32.32.
 #[inline(never)]
 pub fn op_compute_floor(t: &[u64; 4]) -> (i64, i64) {
@@ -233,6 +273,46 @@ pub fn op_build_serialize_ntpkit(
         *nonce
     };
     builder.build(SERVER, NtpTimestamp::from_bits(T1), &mut next, out)
+}
+
+/// The server state the respond rows answer with (that of [`REPLY`]).
+pub fn server_state() -> ntpkit::server::ServerState {
+    use ntpkit::{LeapIndicator, NtpShort, Precision, ReferenceId, Stratum};
+    ntpkit::server::ServerState {
+        leap: LeapIndicator::NoWarning,
+        stratum: Stratum(2),
+        precision: Precision(-24),
+        root_delay: NtpShort::from_bits(0x0a3b),
+        root_dispersion: NtpShort::from_bits(0x0c1f),
+        reference_id: ReferenceId([192, 0, 2, 1]),
+        reference_timestamp: NtpTimestamp::from_bits(T3 - (37 << 32)),
+    }
+}
+
+/// ntpkit: `server::respond` (parse and check the request, write the reply).
+#[inline(never)]
+pub fn op_respond_ntpkit(
+    request: &[u8],
+    state: &ntpkit::server::ServerState,
+    t2: NtpTimestamp,
+    t3: NtpTimestamp,
+    out: &mut [u8; 48],
+) -> Result<usize, ntpkit::server::ServerError> {
+    ntpkit::server::respond(request, state, t2, t3, out)
+}
+
+/// ntpkit: `InterleaveTable::respond` for a basic client (the interleaving server's
+/// cost on the common request: hashing the source is skipped when it does not ask).
+#[inline(never)]
+pub fn op_respond_ntpkit_interleave(
+    table: &ntpkit::server::interleave::InterleaveTable<64>,
+    request: &[u8],
+    state: &ntpkit::server::ServerState,
+    t2: NtpTimestamp,
+    t3: NtpTimestamp,
+    out: &mut [u8; 48],
+) -> Result<usize, ntpkit::server::ServerError> {
+    table.respond(SERVER.ip(), request, state, t2, t3, out).map(|a| a.len)
 }
 
 /// ntpkit: `offset_delay` (exact, halving before adding, ambiguity reported).
@@ -436,6 +516,16 @@ pub fn self_check() {
     assert_eq!(op_compute_floor(&stamps), (o, d));
     op_build_serialize_floor(T1, &mut out);
     assert_eq!((out[0], &out[40..]), (0x23, &T1.to_be_bytes()[..]));
+
+    assert_eq!(op_respond_floor(&REQUEST, T2, T3, &mut out), Some(48));
+    assert_eq!(out, REPLY, "floor respond");
+    let (t2, t3) = (NtpTimestamp::from_bits(T2), NtpTimestamp::from_bits(T3));
+    assert_eq!(op_respond_ntpkit(&REQUEST, &server_state(), t2, t3, &mut out), Ok(48));
+    assert_eq!(out, REPLY, "ntpkit respond");
+    let table = ntpkit::server::interleave::InterleaveTable::new([1; 16]);
+    assert_eq!(op_respond_ntpkit_interleave(&table, &REQUEST, &server_state(), t2, t3, &mut out), Ok(48));
+    // The interleaving server marks its timestamps' lowest bits (receive 1, transmit 0).
+    assert_eq!((&out[..32], out[39] & 1, out[47] & 1), (&REPLY[..32], 1, 0), "ntpkit interleave respond");
 
     let packet = op_parse_ntpkit(&REPLY).expect("ntpkit parse");
     assert_eq!(packet, expected);

@@ -46,6 +46,9 @@ const CASES: &[&str] = &[
     "compute/floor",
     "compute/ntpkit",
     "compute/ntp-proto",
+    "respond/floor",
+    "respond/ntpkit",
+    "respond/ntpkit_interleave",
 ];
 
 fn main() {
@@ -120,6 +123,22 @@ fn main() {
         "compute/ntp-proto" => {
             let t = [T1, T2, T3, T4].map(ntpproto_stamp);
             measured_loop(n, |_| sink(op_compute_ntpproto(black_box(&t))));
+        }
+        "respond/floor" => {
+            measured_loop(n, |_| sink(op_respond_floor(black_box(&REQUEST), T2, T3, &mut out)))
+        }
+        "respond/ntpkit" => {
+            let state = server_state();
+            let (t2, t3) = (NtpTimestamp::from_bits(T2), NtpTimestamp::from_bits(T3));
+            measured_loop(n, |_| sink(op_respond_ntpkit(black_box(&REQUEST), &state, t2, t3, &mut out)))
+        }
+        "respond/ntpkit_interleave" => {
+            let state = server_state();
+            let table = ntpkit::server::interleave::InterleaveTable::new([1; 16]);
+            let (t2, t3) = (NtpTimestamp::from_bits(T2), NtpTimestamp::from_bits(T3));
+            measured_loop(n, |_| {
+                sink(op_respond_ntpkit_interleave(&table, black_box(&REQUEST), &state, t2, t3, &mut out))
+            })
         }
         other => {
             eprintln!("unknown case {other}; `icount list` shows them");
