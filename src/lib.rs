@@ -160,6 +160,7 @@
 //! | `mac-sha1` | no | `auth::Sha1Key`: legacy SHA-1 keys for old servers (weak) |
 //! | `nts-aes-siv` | no | `nts::AesSivCmac256`: AEAD_AES_SIV_CMAC_256 for NTS (RFC 8915) |
 //! | `linux-clock` | no | Linux only: `linux_clock::KernelClock`, a `ClockControl` that steers the system clock through `clock_adjtime` (frequency, steps, 500 ppm slews); implies `std` |
+//! | `linux-fast-serve` | no | Linux only: `std_impls::batch`, a server loop for load: `recvmmsg`/`sendmmsg` batches with kernel receive timestamps, and threads on one port (`SO_REUSEPORT`), through `nix`; implies `std` |
 //! | `kernel-timestamps` | no | Linux only: `std_impls::kernel_ts::TimestampedSocket`, kernel receive (`SO_TIMESTAMPNS`) and software transmit (`SO_TIMESTAMPING`) timestamps for the std glue's client and server (`std_impls::serve_timestamped`), through `nix`; implies `std` |
 //!
 //! Items behind a feature say so in these docs. The cryptography comes from RustCrypto,

@@ -333,16 +333,23 @@ fn i5_the_server_keeps_no_state_for_basic_clients_and_a_spoofed_flood_makes_no_w
     assert!(!a.interleaved && a.follow_up.is_some());
 }
 
-#[test]
-fn i6_a_v4_mapped_source_is_the_ipv4_client_and_an_ipv6_host_is_its_whole_address() {
-    let mut table: InterleaveTable<8> = InterleaveTable::new([1; 16]);
-    let t = NtpTimestamp::from_parts(0xeeac_e73b, 0);
-    let mut out = [0u8; 48];
+/// A request that asks for interleaved mode (its origin's low bit set), with nonces 6…
+/// as receive field and 7… as transmit field.
+fn asking_request() -> [u8; 48] {
     let mut request = [0u8; 48];
     request[0] = 0x23;
     request[24..32].copy_from_slice(&1u64.to_be_bytes());
     request[32..40].copy_from_slice(&[6; 8]);
     request[40..48].copy_from_slice(&[7; 8]);
+    request
+}
+
+#[test]
+fn i6_a_v4_mapped_source_is_the_ipv4_client_and_an_ipv6_host_is_its_whole_address() {
+    let mut table: InterleaveTable<8> = InterleaveTable::new([1; 16]);
+    let t = NtpTimestamp::from_parts(0xeeac_e73b, 0);
+    let mut out = [0u8; 48];
+    let mut request = asking_request();
     let save = |table: &mut InterleaveTable<8>, ip: &str, request: &[u8], out: &mut [u8; 48]| {
         let a = table.respond(ip.parse().unwrap(), request, &state(), t, t, out).unwrap();
         table.transmitted(a.follow_up.unwrap(), t + ns(500));
@@ -366,11 +373,7 @@ fn i7_a_request_whose_receive_field_is_zero_or_its_transmit_gets_a_basic_reply()
     let mut table: InterleaveTable<4> = InterleaveTable::new([2; 16]);
     let t = NtpTimestamp::from_parts(0xeeac_e73b, 0);
     let mut out = [0u8; 48];
-    let mut request = [0u8; 48];
-    request[0] = 0x23;
-    request[24..32].copy_from_slice(&1u64.to_be_bytes());
-    request[32..40].copy_from_slice(&[6; 8]);
-    request[40..48].copy_from_slice(&[7; 8]);
+    let mut request = asking_request();
     let a = table.respond(client_ip(), &request, &state(), t, t, &mut out).unwrap();
     table.transmitted(a.follow_up.unwrap(), t);
     let rx = Packet::parse(&out).unwrap().receive_timestamp;

@@ -20,7 +20,8 @@ use nix::sys::socket::{
 };
 
 use super::SystemClock;
-use crate::time::{NtpTimestamp, UnixTime};
+use super::nix_glue::{errno, to_ntp, to_socket_addr};
+use crate::time::NtpTimestamp;
 use crate::traits::NtpClock;
 
 /// Where a timestamp came from.
@@ -62,18 +63,6 @@ const CMSG_ROOM: usize = 256;
 /// How many times to look for a transmit timestamp on the error queue before falling
 /// back to the clock (it is queued while `send_to` runs; the retries cover a busy box).
 const TX_TRIES: usize = 64;
-
-fn errno(e: nix::errno::Errno) -> io::Error {
-    io::Error::from_raw_os_error(e as i32)
-}
-
-fn to_ntp(ts: &nix::sys::time::TimeSpec) -> Option<NtpTimestamp> {
-    let nanos = u32::try_from(ts.tv_nsec()).ok()?;
-    if ts.tv_sec() == 0 && nanos == 0 {
-        return None;
-    }
-    UnixTime::new(ts.tv_sec(), nanos).map(NtpTimestamp::from_unix)
-}
 
 impl TimestampedSocket {
     /// Wraps `socket`, asking the kernel for receive and (software) transmit
@@ -179,11 +168,4 @@ impl TimestampedSocket {
         }
         found
     }
-}
-
-fn to_socket_addr(address: &SockaddrStorage) -> Option<SocketAddr> {
-    if let Some(v4) = address.as_sockaddr_in() {
-        return Some(SocketAddr::V4((*v4).into()));
-    }
-    address.as_sockaddr_in6().map(|v6| SocketAddr::V6((*v6).into()))
 }

@@ -10,11 +10,16 @@ use std::time::{Instant, SystemTime};
 use crate::time::NtpTimestamp;
 use crate::traits::{MonotonicClock, NtpClock, NtpTransport};
 
+#[cfg(all(feature = "linux-fast-serve", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "linux-fast-serve", target_os = "linux"))))]
+pub mod batch;
 mod driver;
 mod host;
 #[cfg(all(feature = "kernel-timestamps", target_os = "linux"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "kernel-timestamps", target_os = "linux"))))]
 pub mod kernel_ts;
+#[cfg(all(any(feature = "kernel-timestamps", feature = "linux-fast-serve"), target_os = "linux"))]
+mod nix_glue;
 mod serve;
 pub use driver::ClientDriver;
 pub use host::{Attempts, Host, HostError, NTP_PORT, parse_host, query, query_addrs, query_with, resolve};
