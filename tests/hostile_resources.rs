@@ -178,6 +178,50 @@ fn r3_a_million_random_datagrams() {
     assert!(matches!(pending.process(server(), &reply, t1, &config), Ok(Reply::Sample(_))));
 }
 
+/// The server side of R-3: 10⁶ random requests (mostly well-framed mode-3 headers, half
+/// of them asking for interleaved mode) into `respond` and an `InterleaveTable`, from
+/// 4096 sources, each answer's send time handed back: no panic, no allocation, the
+/// table's invariants hold, and every reply written is a parseable mode-4 packet.
+#[test]
+fn r3_a_million_random_requests_to_the_responders() {
+    use ntpkit::server::interleave::InterleaveTable;
+    let state = ServerState { leap: LeapIndicator::NoWarning, stratum: Stratum(2), ..ServerState::default() };
+    let mut table: InterleaveTable<64> = InterleaveTable::new([5; 16]);
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut datagram = [0u8; 48];
+    let (mut out, mut answered) = ([0u8; 48], 0u32);
+    let before = alloc_guard::allocations();
+    for i in 0..1_000_000u32 {
+        for chunk in datagram.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_be_bytes());
+        }
+        if i % 8 != 0 {
+            datagram[0] = 0x23 | (datagram[0] & 0xC0);
+        }
+        let t = NtpTimestamp::from_bits(EPOCH.wrapping_add(u64::from(i) << 20));
+        let source = core::net::IpAddr::from([10, 0, (i >> 8) as u8 & 15, i as u8]);
+        let written = alloc_guard::guarded(|| {
+            let plain = respond(&datagram, &state, t, t, &mut out).ok();
+            let interleaved = table.respond(source, &datagram, &state, t, t, &mut out).ok();
+            if let Some(follow_up) = interleaved.and_then(|a| a.follow_up) {
+                table.transmitted(follow_up, t);
+            }
+            plain.zip(interleaved)
+        });
+        if let Some((n, answer)) = written {
+            assert_eq!((n, answer.len), (48, 48));
+            assert_eq!(Packet::parse(&out).map(|p| p.mode), Ok(Mode::Server));
+            answered += 1;
+        }
+    }
+    assert_eq!(alloc_guard::allocations(), before, "the responders allocated");
+    assert!(table.invariants_hold());
+    assert!(answered > 800_000, "{answered}");
+}
+
 /// The allocation guard used above does see allocations (so "0" means none happened).
 #[test]
 fn allocation_guard_counts() {
