@@ -51,7 +51,9 @@ CLIENT4_RAM_BUDGET=3200
 # was 2,048 B; the delay-weighted regression with its spike gate, variance blend and
 # 64-bit-only arithmetic is what costs the rest (README, "Keeping time"). Ratchet:
 # measurement plus about 5 %.
-KEPT_OVER_CLIENT4_BUDGET=7000
+# 2026-12-02, with interleaved mode in the client (the discipline unchanged; inlining
+# moved): +6,984 B. Raised to keep the 5 % margin.
+KEPT_OVER_CLIENT4_BUDGET=7300
 
 # Helpers that must never be linked: soft-float (double and single) and 64-bit division.
 FORBIDDEN='__aeabi_[df](add|sub|mul|div|cmp|2|neg|rsub)|__(add|sub|mul|div|neg|cmp|eq|ne|lt|le|gt|ge|unord|extend|trunc|float|fix)[a-z]*[sd]f[0-9]?|__aeabi_u?ldivmod|__u?(div|mod)di3|__udivmoddi4|u64_div_rem|u128_div|__aeabi_u?[il]2[df]|__aeabi_[df]2'

@@ -53,12 +53,9 @@ impl Basis {
     /// An accepted exchange: T1, the reply's receive timestamp, T4.
     #[inline]
     fn of(t1: NtpTimestamp, reply: &[u8], t4: NtpTimestamp) -> Self {
-        match reply.get(32..40) {
-            Some(&[a, b, c, d, e, f, g, h]) => {
-                Self { t1, server_rx: NtpTimestamp::from_be_bytes([a, b, c, d, e, f, g, h]), t4 }
-            }
-            _ => Self::NONE,
-        }
+        // An accepted reply has at least a header, so bytes 32..40 are there.
+        let rx = reply.get(32..40).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(NtpTimestamp::from_be_bytes);
+        rx.map_or(Self::NONE, |server_rx| Self { t1, server_rx, t4 })
     }
 
     pub(crate) const fn get(self) -> Option<Self> {
