@@ -158,7 +158,9 @@
 //! | `mac-aes-cmac` | no | `auth::AesCmacKey`: AES-128-CMAC keys (RFC 8573), the MAC to use |
 //! | `mac-md5` | no | `auth::Md5Key`: legacy MD5 keys for old servers (weak) |
 //! | `mac-sha1` | no | `auth::Sha1Key`: legacy SHA-1 keys for old servers (weak) |
-//! | `nts-aes-siv` | no | `nts::AesSivCmac256`: AEAD_AES_SIV_CMAC_256 for NTS (RFC 8915) |
+//! | `nts-aes-siv` | no | `nts::AesSivCmac256`: AEAD_AES_SIV_CMAC_256 (15) for NTS (RFC 8915), the mandatory one |
+//! | `nts-aes-siv-512` | no | `nts::AesSivCmac512`: AEAD_AES_SIV_CMAC_512 (17) for NTS, ntpd-rs's and ntpsec's choice |
+//! | `nts-aes-gcm-siv` | no | `nts::AesGcmSiv128`: AEAD_AES_128_GCM_SIV (30, RFC 8452) for NTS, chrony's default: shorter cookies |
 //! | `linux-clock` | no | Linux only: `linux_clock::KernelClock`, a `ClockControl` that steers the system clock through `clock_adjtime` (frequency, steps, 500 ppm slews); implies `std` |
 //! | `linux-fast-serve` | no | Linux only: `std_impls::batch`, a server loop for load: `recvmmsg`/`sendmmsg` batches with kernel receive timestamps, and threads on one port (`SO_REUSEPORT`), through `nix`; implies `std` |
 //! | `kernel-timestamps` | no | Linux only: `std_impls::kernel_ts::TimestampedSocket`, kernel receive (`SO_TIMESTAMPNS`) and software transmit (`SO_TIMESTAMPING`) timestamps for the std glue's client and server (`std_impls::serve_timestamped`), through `nix`; implies `std` |

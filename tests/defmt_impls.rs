@@ -23,6 +23,20 @@ fn every_public_type_implements_defmt_format() {
         is_format::<ntpkit::nts::fields::NtsFields<'static>>(),
         is_format::<ntpkit::nts::fields::Authenticator<'static>>(),
         is_format::<ntpkit::nts::fields::EncryptedFields<'static>>(),
+        is_format::<ntpkit::nts::AnyAead>(),
+        is_format::<ntpkit::nts::cookie::CookieError>(),
+        is_format::<ntpkit::nts::cookie::CookieKeys<ntpkit::nts::AnyAead, 3>>(),
+        is_format::<ntpkit::nts::ke_server::KeServerRequest>(),
+        is_format::<ntpkit::nts::ke_server::KeServerConfig<'static>>(),
+        is_format::<ntpkit::nts::ke_server::KeOutcome>(),
+        is_format::<ntpkit::nts::ke_server::KeServeError<u8>>(),
+        is_format::<ntpkit::server::nts::NtsServeError>(),
+        is_format::<ntpkit::server::nts::NakReason>(),
+        is_format::<ntpkit::server::nts::NtsAnswer>(),
+        #[cfg(feature = "nts-aes-siv-512")]
+        is_format::<ntpkit::nts::AesSivCmac512>(),
+        #[cfg(feature = "nts-aes-gcm-siv")]
+        is_format::<ntpkit::nts::AesGcmSiv128>(),
         is_format::<ntpkit::exchange::NoAuth>(),
         is_format::<ntpkit::clock::ClockError>(),
         is_format::<ntpkit::clock::SoftClock<u8>>(),
@@ -113,7 +127,9 @@ fn every_public_type_implements_defmt_format() {
         cfg!(feature = "mac-aes-cmac"),
         cfg!(feature = "nts-aes-siv"),
         cfg!(feature = "nts-aes-siv"),
+        cfg!(feature = "nts-aes-siv-512"),
+        cfg!(feature = "nts-aes-gcm-siv"),
     ];
-    assert_eq!(names.len(), 80 + gated.iter().filter(|&&k| k).count());
+    assert_eq!(names.len(), 90 + gated.iter().filter(|&&k| k).count());
     assert!(names.iter().all(|n| n.contains("ntpkit")));
 }

@@ -140,7 +140,15 @@ fn n5_oversized_cookie_is_refused() {
     bytes.extend(eom());
     assert_eq!(KeResponse::decode(&bytes).map(|r| r.1), Err(KeError::CookieTooLarge { len: 2048 }));
     bytes = record(NEW_COOKIE, &[0xab; MAX_COOKIE_LEN + 1]);
-    assert_eq!(KeResponse::decode(&bytes).map(|r| r.1), Err(KeError::CookieTooLarge { len: 257 }));
+    assert_eq!(
+        KeResponse::decode(&bytes).map(|r| r.1),
+        Err(KeError::CookieTooLarge { len: MAX_COOKIE_LEN as u16 + 1 })
+    );
+    // The longest real cookie (168 B: AES-SIV-CMAC-512 keys) fits; one byte over the slot does not.
+    bytes = [record(CRITICAL | NEXT_PROTOCOL, &[0, 0]), record(CRITICAL | AEAD_ALGORITHM, &[0, 15])].concat();
+    bytes.extend(record(NEW_COOKIE, &[0xab; 168]));
+    bytes.extend(eom());
+    assert_eq!(KeResponse::decode(&bytes).unwrap().0.cookies[0].len(), 168);
 }
 
 /// Bytes from a TLS stream arrive in pieces: every proper prefix is `Incomplete`, the

@@ -16,7 +16,7 @@ if [ "${1:-}" = "--check" ]; then CHECK=1; shift; fi
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf)
 PROFILES=${PROFILES:-release}
-BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts client4 client4_kept)
+BINS=(floor_min ntpkit_min ntpkit_mac ntpkit_nts ntpkit_nts512 ntpkit_nts_gcm client4 client4_kept)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 # Budgets in bytes for ntpkit_min at opt-level "s": the measurement of 2026-11-29 with
@@ -111,6 +111,8 @@ for t in "${TARGETS[@]}"; do
                 if [ "$ram" -gt "$CLIENT4_RAM_BUDGET" ]; then mark="OVER $CLIENT4_RAM_BUDGET"; status=1; fi
             fi
             printf "%-28s %-10s %-11s %s\n" "$t" "$p" "RAM" "size_of::<Client<4>>() = $ram B $mark"
+            jar=$(( 16#$("$NM" -S "$CARGO_TARGET_DIR/$t/$p/ram_probe" | awk '$NF == "NTS_SESSION_RAM" { print $2 }') ))
+            printf "%-28s %-10s %-11s %s\n" "$t" "$p" "RAM" "size_of::<NtsSession<AesSivCmac256>>() = $jar B (8-cookie jar)"
             # The check must fire on a binary that does use these helpers.
             probe=$("$NM" -C "$CARGO_TARGET_DIR/$t/$p/forbidden_probe" | awk '{print $NF}' | grep -E "$FORBIDDEN" || true)
             if ! grep -qE 'div' <<<"$probe" || ! grep -qE 'df|__aeabi_d|ul2d|__aeabi_f' <<<"$probe"; then

@@ -1,5 +1,5 @@
 //! The NTS extension fields of RFC 8915 §5.3–5.6 in an NTP packet: reading them out of
-//! a framed packet ([`NtsFields::parse`]), writing them (with [`ExtensionWriter`], and
+//! a framed packet ([`NtsFields::parse`]), writing them (with [`ExtensionWriter`](crate::wire::ExtensionWriter), and
 //! [`append_authenticator`]) and walking the encrypted fields inside an authenticator
 //! ([`EncryptedFields`]).
 
@@ -9,7 +9,7 @@ use byteorder::{BigEndian, ByteOrder};
 
 use super::aead::{NtsAead, TAG_LEN};
 use crate::wire::error::EmitError;
-use crate::wire::{ExtensionWriter, HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView};
+use crate::wire::{HEADER_LEN, MAX_EXTENSION_FIELDS, MAX_PACKET_LEN, PacketView};
 
 /// Extension field type: Unique Identifier (RFC 8915 §5.3).
 pub const UNIQUE_IDENTIFIER: u16 = 0x0104;
@@ -23,10 +23,16 @@ pub const AUTHENTICATOR: u16 = 0x0404;
 /// Length of the unique identifiers this crate sends: 32 random bytes, the minimum
 /// RFC 8915 §5.3 allows.
 pub const UID_LEN: usize = 32;
-/// Shortest AEAD nonce accepted or sent. RFC 8915 §5.6 sizes the Additional Padding so
-/// that a server can always use at least 16 bytes (N_REQ); shorter nonces from a server
-/// are refused (catalogue N-4).
+/// Shortest AEAD nonce accepted or sent with the SIV family. RFC 8915 §5.6 sizes the
+/// Additional Padding so that a server can always use at least 16 bytes (N_REQ); a
+/// session refuses nonces shorter than its AEAD's [`nonce_len`](NtsAead::nonce_len)
+/// (16 for SIV, catalogue N-4; 12 for AES-GCM-SIV, whose N_MAX is 12).
 pub const MIN_NONCE_LEN: usize = 16;
+/// Longest nonce the library seals with (16: the SIV family's; AES-GCM-SIV takes 12).
+pub const MAX_NONCE_LEN: usize = 16;
+/// Shortest nonce any AEAD of the registry takes: AES-GCM-SIV's 12 (RFC 8452 §4). The
+/// structural check of an authenticator refuses shorter ones before any AEAD sees it.
+pub const SHORTEST_NONCE_LEN: usize = 12;
 
 /// Why the NTS part of a packet was refused or could not be written.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -42,8 +48,8 @@ pub enum NtsError {
     /// An extension field or a MAC follows the NTS Authenticator, which must be last
     /// (RFC 8915 §5.6); or there are two authenticators.
     AuthenticatorNotLast,
-    /// The authenticator's nonce is shorter than [`MIN_NONCE_LEN`] or runs past the
-    /// field.
+    /// The authenticator's nonce is shorter than the AEAD's (16 bytes for SIV, 12 for
+    /// AES-GCM-SIV) or runs past the field.
     MalformedNonce {
         /// The nonce length claimed.
         len: u16,
@@ -171,7 +177,7 @@ fn decode_authenticator(offset: usize, value: &[u8]) -> Result<Authenticator<'_>
     let ct_len = value.get(2..4).map_or(0, BigEndian::read_u16);
     let (n, c) = (usize::from(nonce_len), usize::from(ct_len));
     let nonce_end = 4usize.saturating_add(pad4(n));
-    if n < MIN_NONCE_LEN || nonce_end > value.len() {
+    if n < SHORTEST_NONCE_LEN || nonce_end > value.len() {
         return Err(NtsError::MalformedNonce { len: nonce_len });
     }
     if c < TAG_LEN || nonce_end.saturating_add(pad4(c)) > value.len() {
@@ -236,9 +242,10 @@ pub const fn authenticator_len(nonce_len: usize, plaintext_len: usize) -> usize 
 /// Appends an NTS Authenticator and Encrypted Extension Fields field (RFC 8915 §5.6)
 /// after the packet in `buf[..len]`: `plaintext` (extension fields to encrypt, possibly
 /// none) is sealed under `key` with `nonce`, the associated data being `buf[..len]`.
-/// Returns the new length. The nonce must be at least [`MIN_NONCE_LEN`] bytes, so no
-/// Additional Padding is needed (N_REQ = 16 for the SIV algorithms). On error the
-/// packet in `buf[..len]` is untouched.
+/// Returns the new length. The nonce must be at least the key's
+/// [`nonce_len`](NtsAead::nonce_len) (16 for SIV, 12 for AES-GCM-SIV: min(16, N_MAX)),
+/// so no Additional Padding is needed (RFC 8915 §5.6: N_REQ). On error the packet in
+/// `buf[..len]` is untouched.
 pub fn append_authenticator<A: NtsAead>(
     key: &mut A,
     buf: &mut [u8],
@@ -246,44 +253,105 @@ pub fn append_authenticator<A: NtsAead>(
     nonce: &[u8],
     plaintext: &[u8],
 ) -> Result<usize, NtsError> {
+    let end = check_authenticator(key, buf, len, nonce, plaintext.len())?;
+    let at = authenticator_plaintext_at(len, nonce.len());
+    let dst = buf.get_mut(at..at.saturating_add(plaintext.len())).unwrap_or_default();
+    dst.copy_from_slice(plaintext);
+    seal_checked(key, buf, len, nonce, plaintext.len(), end)
+}
+
+/// Where [`seal_authenticator_in_place`] expects the plaintext of an authenticator
+/// appended after `len` bytes with a `nonce_len`-byte nonce: after the field's header,
+/// the lengths, the padded nonce and the tag.
+pub const fn authenticator_plaintext_at(len: usize, nonce_len: usize) -> usize {
+    len.saturating_add(8).saturating_add(pad4(nonce_len)).saturating_add(TAG_LEN)
+}
+
+/// [`append_authenticator`] for a plaintext already in place: the `plaintext_len`
+/// bytes at [`authenticator_plaintext_at`]`(len, nonce.len())` are sealed where they
+/// are, and the field's header, nonce, tag and padding written around them. Saves the
+/// caller a packet-sized buffer (the NTS responder builds its cookies there). On error
+/// the packet in `buf[..len]` is untouched and the field is zeroed.
+pub fn seal_authenticator_in_place<A: NtsAead>(
+    key: &mut A,
+    buf: &mut [u8],
+    len: usize,
+    nonce: &[u8],
+    plaintext_len: usize,
+) -> Result<usize, NtsError> {
+    let end = check_authenticator(key, buf, len, nonce, plaintext_len)?;
+    seal_checked(key, buf, len, nonce, plaintext_len, end)
+}
+
+/// The checks shared by both: packet length, nonce, lengths, room. Returns the end.
+fn check_authenticator<A: NtsAead>(
+    key: &A,
+    buf: &[u8],
+    len: usize,
+    nonce: &[u8],
+    plaintext_len: usize,
+) -> Result<usize, NtsError> {
     if len < HEADER_LEN || !len.is_multiple_of(4) {
         return Err(NtsError::Emit(EmitError::BadPacketLength { len }));
     }
     let nonce_len = u16::try_from(nonce.len()).map_err(|_| NtsError::MalformedNonce { len: u16::MAX })?;
-    if nonce.len() < MIN_NONCE_LEN {
+    if nonce.len() < key.nonce_len() {
         return Err(NtsError::MalformedNonce { len: nonce_len });
     }
-    let ct_len = plaintext.len().saturating_add(TAG_LEN);
-    let ct_len16 = u16::try_from(ct_len).map_err(|_| NtsError::MalformedCiphertext { len: u16::MAX })?;
-    let wire_len = authenticator_len(nonce.len(), plaintext.len());
-    let end = len.saturating_add(wire_len);
+    if u16::try_from(plaintext_len.saturating_add(TAG_LEN)).is_err() {
+        return Err(NtsError::MalformedCiphertext { len: u16::MAX });
+    }
+    let end = len.saturating_add(authenticator_len(nonce.len(), plaintext_len));
     if end > MAX_PACKET_LEN {
         return Err(NtsError::Emit(EmitError::PacketTooLong { len: end }));
     }
     if buf.len() < end {
         return Err(NtsError::Emit(EmitError::BufferTooSmall { required: end }));
     }
-    let mut writer = ExtensionWriter::after(buf, len)?;
+    Ok(end)
+}
+
+/// Writes the field around a plaintext in place and seals it; the checks have passed.
+fn seal_checked<A: NtsAead>(
+    key: &mut A,
+    buf: &mut [u8],
+    len: usize,
+    nonce: &[u8],
+    plaintext_len: usize,
+    end: usize,
+) -> Result<usize, NtsError> {
+    let (packet, rest) = buf.split_at_mut(len);
+    let field = rest.get_mut(..end.saturating_sub(len)).unwrap_or_default();
     // The value: nonce length, ciphertext length, the nonce, the ciphertext (tag first,
     // then the sealed fields), each padded to 4 (RFC 8915 §5.6).
-    writer.push_with(AUTHENTICATOR, wire_len.saturating_sub(4), |packet, value| {
-        BigEndian::write_u16(value.get_mut(0..2).unwrap_or_default(), nonce_len);
-        BigEndian::write_u16(value.get_mut(2..4).unwrap_or_default(), ct_len16);
-        let nonce_at = 4usize;
-        let ct_at = nonce_at.saturating_add(pad4(nonce.len()));
-        if let Some(dst) = value.get_mut(nonce_at..nonce_at.saturating_add(nonce.len())) {
-            dst.copy_from_slice(nonce);
+    let wire_len = u16::try_from(field.len()).unwrap_or(u16::MAX);
+    let nonce_len = u16::try_from(nonce.len()).unwrap_or(u16::MAX);
+    let ct_len = u16::try_from(plaintext_len.saturating_add(TAG_LEN)).unwrap_or(u16::MAX);
+    let tag_at = 8usize.saturating_add(pad4(nonce.len()));
+    let body_at = tag_at.saturating_add(TAG_LEN);
+    let (head, body_and_pad) = field.split_at_mut(body_at.min(field.len()));
+    let (body, pad) = body_and_pad.split_at_mut(plaintext_len.min(body_and_pad.len()));
+    pad.fill(0);
+    head.fill(0);
+    BigEndian::write_u16(head.get_mut(0..2).unwrap_or_default(), AUTHENTICATOR);
+    BigEndian::write_u16(head.get_mut(2..4).unwrap_or_default(), wire_len);
+    BigEndian::write_u16(head.get_mut(4..6).unwrap_or_default(), nonce_len);
+    BigEndian::write_u16(head.get_mut(6..8).unwrap_or_default(), ct_len);
+    if let Some(dst) = head.get_mut(8..8usize.saturating_add(nonce.len())) {
+        dst.copy_from_slice(nonce);
+    }
+    match key.seal(nonce, packet, body) {
+        Ok(tag) => {
+            if let Some(dst) = head.get_mut(tag_at..body_at) {
+                dst.copy_from_slice(&tag);
+            }
+            Ok(end)
         }
-        let body_at = ct_at.saturating_add(TAG_LEN);
-        let body = value.get_mut(body_at..body_at.saturating_add(plaintext.len())).unwrap_or_default();
-        body.copy_from_slice(plaintext);
-        let tag = key.seal(nonce, packet, body).map_err(|_| NtsError::Aead)?;
-        if let Some(dst) = value.get_mut(ct_at..body_at) {
-            dst.copy_from_slice(&tag);
+        Err(_) => {
+            field.fill(0);
+            Err(NtsError::Aead)
         }
-        Ok::<(), NtsError>(())
-    })?;
-    Ok(end)
+    }
 }
 
 /// Iterator over encrypted extension fields (the plaintext inside an authenticator):

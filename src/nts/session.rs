@@ -7,7 +7,7 @@ use heapless::Deque;
 
 use super::aead::NtsAead;
 use super::fields::{
-    COOKIE_PLACEHOLDER, EncryptedFields, MIN_NONCE_LEN, NTS_COOKIE, NtsError, NtsFields, UID_LEN,
+    COOKIE_PLACEHOLDER, EncryptedFields, MAX_NONCE_LEN, NTS_COOKIE, NtsError, NtsFields, UID_LEN,
     UNIQUE_IDENTIFIER, append_authenticator, authenticator_len, field_len,
 };
 use super::ke::{Cookie, KeResponse, MAX_COOKIE_LEN, NtsKeys};
@@ -50,7 +50,7 @@ pub struct NtsSession<A: NtsAead, const C: usize = DEFAULT_COOKIES> {
 impl<A: NtsAead, const C: usize> fmt::Debug for NtsSession<A, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NtsSession")
-            .field("algorithm", &A::ALGORITHM)
+            .field("algorithm", &self.c2s.algorithm())
             .field("cookies", &self.cookies.len())
             .field("outstanding", &self.outstanding.is_some())
             .field("authenticated", &self.authenticated)
@@ -64,7 +64,7 @@ impl<A: NtsAead, const C: usize> defmt::Format for NtsSession<A, C> {
         defmt::write!(
             f,
             "NtsSession {{ algorithm: {=u16}, cookies: {=usize}, outstanding: {=bool}, authenticated: {=bool} }}",
-            A::ALGORITHM,
+            self.c2s.algorithm(),
             self.cookies.len(),
             self.outstanding.is_some(),
             self.authenticated
@@ -113,11 +113,13 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
     /// [`NtsError::KeyMismatch`] if the response, the keys and `A` disagree on the
     /// algorithm or the key length.
     pub fn from_ke(response: &KeResponse, keys: &NtsKeys) -> Result<Self, NtsError> {
-        if response.aead != A::ALGORITHM || keys.aead != A::ALGORITHM || keys.len != A::KEY_LEN {
+        if response.aead != keys.aead {
             return Err(NtsError::KeyMismatch);
         }
-        let c2s = keys.c2s.get(..keys.len).and_then(A::from_key).ok_or(NtsError::KeyMismatch)?;
-        let s2c = keys.s2c.get(..keys.len).and_then(A::from_key).ok_or(NtsError::KeyMismatch)?;
+        let key = |bytes: &[u8; 64]| bytes.get(..keys.len).and_then(|k| A::with_key(keys.aead, k));
+        let (Some(c2s), Some(s2c)) = (key(&keys.c2s), key(&keys.s2c)) else {
+            return Err(NtsError::KeyMismatch);
+        };
         let mut session = Self::new(c2s, s2c);
         for cookie in &response.cookies {
             session.add_cookie(cookie);
@@ -182,7 +184,8 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
         let Some(cookie) = self.cookies.front() else { return Err(NtsError::NoCookie) };
         let cookie_field = field_len(cookie.len());
         let uid_field = field_len(UID_LEN);
-        let auth_field = authenticator_len(MIN_NONCE_LEN, 0);
+        let nonce_len = self.c2s.nonce_len().min(MAX_NONCE_LEN);
+        let auth_field = authenticator_len(nonce_len, 0);
         let fixed = len.saturating_add(uid_field).saturating_add(cookie_field).saturating_add(auth_field);
         let limit = buf.len().min(MAX_PACKET_LEN);
         if fixed > limit {
@@ -202,10 +205,11 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
         for chunk in uid.chunks_exact_mut(8) {
             chunk.copy_from_slice(&random.next_nonce().to_be_bytes());
         }
-        let mut nonce = [0u8; MIN_NONCE_LEN];
+        let mut nonce = [0u8; MAX_NONCE_LEN];
         for chunk in nonce.chunks_exact_mut(8) {
             chunk.copy_from_slice(&random.next_nonce().to_be_bytes());
         }
+        let nonce = nonce.get(..nonce_len).unwrap_or_default();
         let mut writer = ExtensionWriter::after(buf, len)?;
         writer.push(UNIQUE_IDENTIFIER, &uid)?;
         writer.push(NTS_COOKIE, cookie)?;
@@ -215,7 +219,7 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
         }
         // No `finish`: the Authenticator follows, and it is longer than 28 bytes.
         let end = writer.len();
-        let end = match append_authenticator(&mut self.c2s, buf, end, &nonce, &[]) {
+        let end = match append_authenticator(&mut self.c2s, buf, end, nonce, &[]) {
             Ok(end) => end,
             Err(e) => {
                 if let Some(tail) = buf.get_mut(len..fixed) {
@@ -255,6 +259,10 @@ impl<A: NtsAead, const C: usize> NtsSession<A, C> {
             None => return Err(NtsError::MissingUniqueIdentifier),
             Some(uid) if uid != &expected[..] => return Err(NtsError::UniqueIdentifierMismatch),
             Some(_) => {}
+        }
+        if authenticator.nonce.len() < self.s2c.nonce_len() {
+            let len = u16::try_from(authenticator.nonce.len()).unwrap_or(u16::MAX);
+            return Err(NtsError::MalformedNonce { len });
         }
         let encrypted = authenticator.encrypted();
         plaintext.len = 0;

@@ -8,6 +8,7 @@
 use core::fmt;
 
 pub mod interleave;
+pub mod nts;
 pub mod ratelimit;
 
 use crate::auth::{self, AuthError, MacKey, append_mac};

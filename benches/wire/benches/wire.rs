@@ -190,7 +190,7 @@ criterion_main!(benches);
 fn authenticated(c: &mut Criterion) {
     use ntpkit::auth::AesCmacKey;
     use ntpkit::nts::fields::{NTS_COOKIE, NtsFields, UNIQUE_IDENTIFIER, append_authenticator};
-    use ntpkit::nts::{AesSivCmac256, NtsAead, NtsSession};
+    use ntpkit::nts::{AesSivCmac256, NtsSession};
     use ntpkit::server::respond_with_key;
     use ntpkit::{MAX_PACKET_LEN, Mode};
 

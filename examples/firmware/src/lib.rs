@@ -384,6 +384,22 @@ pub mod stack_probes {
         pending.process_with(source, datagram, t4, config, &mut ntpkit::exchange::MacAuth(key))
     }
 
+    /// `server::nts::respond_nts`: open the cookie under the master key, verify the
+    /// request under C2S, seal fresh cookies and the reply under S2C (a 1,098-byte
+    /// buffer for the fields and one cookie on the stack).
+    #[inline(never)]
+    pub fn probe_respond_nts(
+        request: &[u8],
+        state: &ServerState,
+        t: NtpTimestamp,
+        master: &mut ntpkit::nts::cookie::CookieKeys<ntpkit::nts::AesSivCmac256, 3>,
+        nonce: u64,
+        out: &mut [u8],
+    ) -> Result<ntpkit::server::nts::NtsAnswer, ntpkit::server::nts::NtsServeError> {
+        let mut n = || nonce;
+        ntpkit::server::nts::respond_nts(request, state, t, || t, master, &mut n, out)
+    }
+
     /// `NtsSession::protect_request` (UID, cookie, placeholders, AES-SIV authenticator).
     #[inline(never)]
     pub fn probe_protect_request(

@@ -53,7 +53,7 @@ fn keep_stack_probes() {
     }
 
     // The authenticated entry points.
-    use ntpkit::nts::{AesSivCmac256, NtsAead, NtsSession};
+    use ntpkit::nts::{AesSivCmac256, NtsSession};
     let mut big = [0u8; ntpkit::MAX_PACKET_LEN];
     if let Some(key) = ntpkit::auth::AesCmacKey::new(1, black_box([7; 16]))
         && let Ok((_, mut pending)) = probe_build(&mut builder, addr, t, black_box(11), &mut buf)
@@ -70,6 +70,14 @@ fn keep_stack_probes() {
             let config = ValidationConfig::default();
             let reply = black_box(&big);
             let _ = black_box(probe_process_with_nts(&mut pending, addr, reply, t, &config, &mut session));
+            // The NTS server side, on the same request.
+            let mut master = ntpkit::nts::cookie::CookieKeys::new();
+            if let Some(key) = aead() {
+                master.rotate(1, key);
+            }
+            let state = ServerState { stratum: Stratum(1), ..ServerState::default() };
+            let mut reply = [0u8; ntpkit::MAX_PACKET_LEN];
+            let _ = black_box(probe_respond_nts(black_box(&big), &state, t, &mut master, 19, &mut reply));
         }
     }
 }

@@ -2,11 +2,13 @@
 //! NTS-protected NTP queries, printing each authenticated result.
 //!
 //! ```text
-//! cargo run -p ntpkit-nts-query -- [--ca-file FILE] [--ke-port N] [--count N] HOST
+//! cargo run -p ntpkit-nts-query --bin nts_query -- [--ca-file FILE] [--ke-port N] [--count N] [--aead ID] HOST
 //! ```
 //! HOST is the name the server's certificate carries (`time.cloudflare.com`, or
 //! `localhost` for a test server with `--ca-file` naming the private CA that signed its
-//! certificate). Without `--ca-file` the system's trust store is used. Output:
+//! certificate). Without `--ca-file` the system's trust store is used. It offers
+//! AES-128-GCM-SIV (30), AES-SIV-CMAC-512 (17) and AES-SIV-CMAC-256 (15) in that
+//! order, or only `--aead ID`. Output:
 //!
 //! ```text
 //! NTS-KE localhost (127.0.0.1:4460): TLS 1.3, AEAD 15, 8 cookies, NTP server 127.0.0.1:11190
@@ -28,34 +30,45 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ntpkit::exchange::{ClientRequest, Reject, Reply, ValidationConfig};
-use ntpkit::nts::{AesSivCmac256, NtsSession};
+use ntpkit::nts::{AnyAead, NtsSession, SUPPORTED_AEADS};
 use ntpkit::std_impls::StdNonces;
 use ntpkit::{MAX_PACKET_LEN, NtpTimestamp};
 
-const USAGE: &str = "[--ca-file FILE] [--ke-port N] [--count N] HOST";
+const USAGE: &str = "[--ca-file FILE] [--ke-port N] [--count N] [--aead 15|17|30] HOST";
 
 struct Options {
     ca_file: Option<PathBuf>,
     ke_port: u16,
     count: u32,
+    aead: Option<u16>,
     host: String,
 }
 
 fn parse(mut args: Args) -> Result<Options, CliError> {
     let (mut ca_file, mut ke_port, mut count, mut host) = (None, 4460u16, 1u32, None::<String>);
+    let mut aead = None;
     while let Some(arg) = args.next() {
         let arg = arg?;
         match arg.as_str() {
             "--ca-file" => ca_file = Some(args.value::<PathBuf>("--ca-file", "a file name", any)?),
             "--ke-port" => ke_port = args.value("--ke-port", "a port number", within(1, 65535))?,
             "--count" => count = args.value("--count", "a number of queries", within(1, 1000))?,
+            "--aead" => {
+                aead = Some(args.value("--aead", "15, 17 or 30", |id: &u16| {
+                    if SUPPORTED_AEADS.contains(id) {
+                        Ok(())
+                    } else {
+                        Err("not an AEAD this build has".into())
+                    }
+                })?)
+            }
             _ if arg.starts_with('-') => return Err(CliError::UnknownOption(arg)),
             _ if host.is_some() => return Err(CliError::Other(format!("one HOST only, not also {arg}"))),
             _ => host = Some(arg),
         }
     }
     let host = host.ok_or_else(|| CliError::Other("no HOST given".into()))?;
-    Ok(Options { ca_file, ke_port, count, host })
+    Ok(Options { ca_file, ke_port, count, aead, host })
 }
 
 fn signed_seconds(nanos: i64) -> String {
@@ -70,7 +83,7 @@ fn now() -> NtpTimestamp {
 
 /// One NTS-protected exchange: the reply is accepted only if it authenticates.
 fn query_once(
-    session: &mut NtsSession<AesSivCmac256>,
+    session: &mut NtsSession<AnyAead>,
     socket: &UdpSocket,
     server: SocketAddr,
     timeout: Duration,
@@ -104,7 +117,7 @@ fn query_once(
 }
 
 fn main() -> ExitCode {
-    let Options { ca_file, ke_port, count, host } = match parse(Args::from_env()) {
+    let Options { ca_file, ke_port, count, aead, host } = match parse(Args::from_env()) {
         Ok(options) => options,
         Err(e) => return cli::exit("nts_query", USAGE, &e),
     };
@@ -113,14 +126,16 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let timeout = Duration::from_secs(3);
-    let exchange = match nts_tls::key_exchange(&host, ke_addr, ca_file.as_deref(), timeout) {
+    let only = aead.map(|id| [id]);
+    let offered = only.as_ref().map_or(SUPPORTED_AEADS, |one| &one[..]);
+    let exchange = match nts_tls::key_exchange(&host, ke_addr, ca_file.as_deref(), offered, timeout) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("NTS-KE with {host} ({ke_addr}) failed: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let mut session = match NtsSession::<AesSivCmac256>::from_ke(&exchange.response, &exchange.keys) {
+    let mut session = match NtsSession::<AnyAead>::from_ke(&exchange.response, &exchange.keys) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("NTS-KE result unusable: {e}");

@@ -10,9 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ntpkit::nts::ke::{
-    AEAD_AES_SIV_CMAC_256, KeError, KeRequest, KeResponse, KeyExporter, NtsKeys, export_keys,
-};
+use ntpkit::nts::ke::{KeError, KeRequest, KeResponse, KeyExporter, NtsKeys, export_keys};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
@@ -73,12 +71,13 @@ fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, Box<d
 }
 
 /// Runs NTS-KE with `host` (a name the certificate must carry) at `ke_addr`, offering
-/// AEAD_AES_SIV_CMAC_256, and returns the response, the exported keys and the NTP
+/// the AEADs `aeads` in that order, and returns the response, the exported keys and the NTP
 /// server address (the one the server named, else `host` on port 123).
 pub fn key_exchange(
     host: &str,
     ke_addr: SocketAddr,
     ca_file: Option<&Path>,
+    aeads: &[u16],
     timeout: Duration,
 ) -> Result<KeyExchange, Box<dyn Error>> {
     let name = ServerName::try_from(host.to_owned())?;
@@ -89,15 +88,14 @@ pub fn key_exchange(
     let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
 
     let mut request = [0u8; 64];
-    let n = KeRequest { aead_algorithms: &[AEAD_AES_SIV_CMAC_256], server: None, port: None }
-        .encode(&mut request)?;
+    let n = KeRequest { aead_algorithms: aeads, server: None, port: None }.encode(&mut request)?;
     tls.write_all(&request[..n])?;
     tls.flush()?;
 
     // Read until the response decodes (End of Message); NTS-KE responses are a few KiB.
     let mut received = Vec::new();
     let response = loop {
-        match KeResponse::decode(&received) {
+        match KeResponse::decode_for(&received, aeads) {
             Ok((response, _)) => break response,
             Err(KeError::Incomplete) => {}
             Err(e) => return Err(e.into()),

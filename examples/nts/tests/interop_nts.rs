@@ -10,14 +10,16 @@
 //! Without chronyd or openssl the test prints `SKIP` and passes, except under `CI`,
 //! which installs both.
 
+#[path = "common/certs.rs"]
+mod certs;
 #[path = "../../../tests/common/chronyd.rs"]
 mod chronyd;
 #[path = "../src/tls.rs"]
 mod nts_tls;
 
+use certs::{have_openssl, make_certificates};
+
 use std::net::{SocketAddr, UdpSocket};
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant as StdInstant};
 
 use ntpkit::client::{Client, ClientConfig, Event, PeerConfig};
@@ -31,59 +33,6 @@ use ntpkit::{MAX_PACKET_LEN, NtpTimestamp, PacketView, Stratum};
 
 const NTP_PORT: u16 = 11185;
 const KE_PORT: u16 = 11186;
-
-/// Whether openssl is installed (required under `CI`, which installs it).
-fn have_openssl() -> bool {
-    let found = ["/usr/bin/openssl", "/usr/local/bin/openssl"].iter().any(|p| Path::new(p).exists());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must have openssl");
-        eprintln!("SKIP: openssl not installed");
-    }
-    found
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").current_dir(dir).args(args).output().expect("run openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// A private CA and a `localhost` server certificate signed by it.
-fn make_certificates(dir: &Path) {
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    let mut ca = vec!["req", "-x509"];
-    ca.extend(ec);
-    ca.extend(["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ntpkit test CA"]);
-    openssl(dir, &ca);
-    let mut csr = vec!["req"];
-    csr.extend(ec);
-    csr.extend(["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
-    openssl(dir, &csr);
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "server.ext",
-        ],
-    );
-}
 
 /// chronyd serving NTS-KE on `KE_PORT` and NTP on `NTP_PORT`, stopped when dropped.
 struct NtsChrony(chronyd::Server);
@@ -112,7 +61,7 @@ impl NtsChrony {
         let ca = self.0.dir().join("ca.pem");
         let mut last = String::new();
         for _ in 0..25 {
-            match nts_tls::key_exchange("localhost", ke, Some(&ca), Duration::from_secs(2)) {
+            match nts_tls::key_exchange("localhost", ke, Some(&ca), &[15], Duration::from_secs(2)) {
                 Ok(x) => return x,
                 Err(e) => last = e.to_string(),
             }

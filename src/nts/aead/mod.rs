@@ -1,8 +1,33 @@
-//! The AEAD behind NTS (RFC 8915 §5.6): a small trait the caller can implement with
-//! any crypto library, and AEAD_AES_SIV_CMAC_256 (RFC 5297) from RustCrypto behind the
-//! `nts-aes-siv` feature.
+//! The AEADs behind NTS (RFC 8915 §5.6): a small trait the caller can implement with
+//! any crypto library, and the three algorithms real servers choose, from RustCrypto,
+//! each behind its own feature (no_std, no alloc):
+//!
+//! | IANA ID | algorithm | feature | key | nonce | why |
+//! |---|---|---|---|---|---|
+//! | 15 | AEAD_AES_SIV_CMAC_256 (RFC 5297) | `nts-aes-siv` | 32 B | 16 B | mandatory to implement (RFC 8915 §5.1) |
+//! | 17 | AEAD_AES_SIV_CMAC_512 (RFC 5297) | `nts-aes-siv-512` | 64 B | 16 B | ntpd-rs's client prefers it; ntpsec offers it |
+//! | 30 | AEAD_AES_128_GCM_SIV (RFC 8452) | `nts-aes-gcm-siv` | 16 B | 12 B | chrony's default since 4.4: shorter cookies |
+//!
+//! [`AnyAead`] is whichever of them the KE exchange chose, for code that offers several.
 
 use core::fmt;
+
+mod any;
+#[cfg(feature = "nts-aes-gcm-siv")]
+mod gcm_siv;
+#[cfg(any(feature = "nts-aes-siv", feature = "nts-aes-siv-512"))]
+mod siv;
+
+pub use any::{AnyAead, SUPPORTED_AEADS};
+#[cfg(feature = "nts-aes-gcm-siv")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-gcm-siv")))]
+pub use gcm_siv::AesGcmSiv128;
+#[cfg(feature = "nts-aes-siv")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
+pub use siv::AesSivCmac256;
+#[cfg(feature = "nts-aes-siv-512")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv-512")))]
+pub use siv::AesSivCmac512;
 
 /// Length of the authentication tag every NTS AEAD in the IANA registry produces (the
 /// SIV family and AES-GCM-SIV: 16 bytes). The ciphertext field of an NTS
@@ -10,7 +35,8 @@ use core::fmt;
 pub const TAG_LEN: usize = 16;
 
 /// An AEAD operation failed: the tag did not match (the packet was altered, or the key
-/// is not the server's), or the algorithm refused its inputs.
+/// is not the server's), or the algorithm refused its inputs (a nonce of a length it
+/// does not take).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AeadError;
@@ -23,19 +49,25 @@ impl fmt::Display for AeadError {
 
 impl core::error::Error for AeadError {}
 
-/// One direction's key of an NTS session (C2S or S2C) with its algorithm, used by the
-/// library to seal requests and open replies. Tags are detached and [`TAG_LEN`] bytes
-/// long; the nonce is given as its own input, after the associated data, as RFC 5297
-/// §3 prescribes for nonce-based use.
+/// One key of an NTS session (C2S or S2C) or of a server's cookie master keys, with its
+/// algorithm, used by the library to seal and open. Tags are detached and [`TAG_LEN`]
+/// bytes long; the nonce is given as its own input, after the associated data, as
+/// RFC 5297 §3 prescribes for nonce-based use.
 pub trait NtsAead {
-    /// The IANA AEAD algorithm ID (RFC 8915 §7.5; AEAD_AES_SIV_CMAC_256 is 15).
-    const ALGORITHM: u16;
-    /// Key length in bytes.
-    const KEY_LEN: usize;
+    /// The IANA AEAD algorithm ID of this key (RFC 8915 §7.5).
+    fn algorithm(&self) -> u16;
 
-    /// A key from the bytes exported from the TLS session, or `None` if `key` has the
-    /// wrong length.
-    fn from_key(key: &[u8]) -> Option<Self>
+    /// The nonce length this key seals with, which is also the shortest it opens:
+    /// 16 for the SIV family (RFC 8915 §5.6: N_REQ, so no Additional Padding is
+    /// needed), 12 for AES-GCM-SIV (its one nonce length, RFC 8452 §4).
+    fn nonce_len(&self) -> usize {
+        16
+    }
+
+    /// A key for `algorithm` from `key` (bytes exported from the TLS session, or a
+    /// master key), or `None` if this type does not do that algorithm or `key` has
+    /// the wrong length for it.
+    fn with_key(algorithm: u16, key: &[u8]) -> Option<Self>
     where
         Self: Sized;
 
@@ -56,62 +88,4 @@ pub trait NtsAead {
         ciphertext: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), AeadError>;
-}
-
-/// AEAD_AES_SIV_CMAC_256 (RFC 5297; IANA AEAD 15), the algorithm every NTS
-/// implementation supports, from the RustCrypto `aes-siv` crate (no_std, no alloc).
-/// The key is 32 bytes: the CMAC half, then the CTR half.
-#[cfg(feature = "nts-aes-siv")]
-#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
-pub struct AesSivCmac256(aes_siv::siv::Aes128Siv);
-
-#[cfg(feature = "nts-aes-siv")]
-#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
-impl fmt::Debug for AesSivCmac256 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AesSivCmac256 { .. }")
-    }
-}
-
-#[cfg(all(feature = "nts-aes-siv", feature = "defmt"))]
-impl defmt::Format for AesSivCmac256 {
-    fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "AesSivCmac256 {{ .. }}");
-    }
-}
-
-#[cfg(feature = "nts-aes-siv")]
-#[cfg_attr(docsrs, doc(cfg(feature = "nts-aes-siv")))]
-impl NtsAead for AesSivCmac256 {
-    const ALGORITHM: u16 = super::ke::AEAD_AES_SIV_CMAC_256;
-    const KEY_LEN: usize = 32;
-
-    fn from_key(key: &[u8]) -> Option<Self> {
-        use aes_siv::KeyInit;
-        let key: &[u8; 32] = key.try_into().ok()?;
-        Some(Self(aes_siv::siv::Aes128Siv::new(&(*key).into())))
-    }
-
-    fn seal(
-        &mut self,
-        nonce: &[u8],
-        associated_data: &[u8],
-        plaintext: &mut [u8],
-    ) -> Result<[u8; TAG_LEN], AeadError> {
-        let tag =
-            self.0.encrypt_in_place_detached([associated_data, nonce], plaintext).map_err(|_| AeadError)?;
-        Ok(tag.into())
-    }
-
-    fn open(
-        &mut self,
-        nonce: &[u8],
-        associated_data: &[u8],
-        ciphertext: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<(), AeadError> {
-        self.0
-            .decrypt_in_place_detached([associated_data, nonce], ciphertext, &(*tag).into())
-            .map_err(|_| AeadError)
-    }
 }
