@@ -3,6 +3,8 @@
 # ntpd and ntpkit's server glue, each pinned to one core, under the same load generator
 # (src/bin/load.rs) pinned to another, on 127.0.0.1 only; plain and with an AES-128-CMAC
 # key. Prints the highest rate each answers with < 1 % loss, and its ratio to chronyd's.
+# Then NTS (AEAD_AES_SIV_CMAC_256, the one chrony 4.3 does): chronyd's NTS server and
+# ntpkit's `nts_serve` example, requests built from a session `nts_query` saved.
 #
 #   usage: bash benches/load/run.sh        (needs: bash ../shared/interop/peers.sh install)
 #   env:   STEP_MS (length of each load step, default 1000), REPEAT (rounds over every
@@ -27,11 +29,31 @@ trap cleanup EXIT
 cargo build --quiet --locked --release
 LOAD="$HERE/target/release/load"
 SERVER="$HERE/target/release/server"
+(cd ../.. && cargo build --quiet --locked --release -p ntpkit-nts-query)
+NTS_QUERY="$HERE/../../target/release/nts_query"
+NTS_SERVE="$HERE/../../target/release/nts_serve"
+# A private CA and a localhost certificate for both NTS servers.
+(
+    cd "$WORK"
+    ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=load CA" 2>/dev/null
+    openssl req "${ec[@]}" -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+    printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+        -extfile server.ext 2>/dev/null
+)
 
-# measure NAME ADDR [KEY] -> prints the rate
+# measure NAME ADDR [key | nts:KE_PORT] -> prints the rate
 measure() {
     local args=("$2" --step-ms "$STEP_MS")
-    [ -n "${3:-}" ] && args+=(--key "1:$KEY_HEX")
+    case "${3:-}" in
+    key) args+=(--key "1:$KEY_HEX") ;;
+    nts:*)
+        "$NTS_QUERY" --ca-file "$WORK/ca.pem" --ke-port "${3#nts:}" --aead 15 --count 1 \
+            --save-session "$WORK/$1.session" localhost >"$WORK/$1.ke.log" 2>&1 || { cat "$WORK/$1.ke.log" >&2; return 1; }
+        args+=(--nts "$WORK/$1.session")
+        ;;
+    esac
     taskset -c "$LOAD_CPU" "$LOAD" "${args[@]}" >"$WORK/$1.log"
     sed -n 's/^highest rate with < 1 % loss: \([0-9]*\) requests\/s$/\1/p' "$WORK/$1.log"
 }
@@ -97,6 +119,26 @@ start 11254 "$SERVER" 127.0.0.1:11254 --batched 1
 RUNS[batched]+=" $(measure batched 127.0.0.1:11254)"
 stop_all
 
+cat >"$WORK/chrony-nts.conf" <<CONF
+port 11255
+ntsport 11256
+bindaddress 127.0.0.1
+allow 127.0.0.1
+local stratum 8
+ntsservercert $WORK/server.pem
+ntsserverkey $WORK/server.key
+ntsdumpdir $WORK
+cmdport 0
+bindcmdaddress /
+pidfile $WORK/chronyd-nts.pid
+CONF
+start 11255 chronyd -x -d -u root -f "$WORK/chrony-nts.conf"
+RUNS[chronyd_nts]+=" $(measure chronyd_nts 127.0.0.1:11255 nts:11256)"
+stop_all
+start 11258 "$NTS_SERVE" --cert "$WORK/server.pem" --key "$WORK/server.key" --ke-port 11257 --ntp-port 11258
+RUNS[nts_serve]+=" $(measure nts_serve 127.0.0.1:11258 nts:11257)"
+stop_all
+
 done
 # The median of each server's rounds.
 for k in "${!RUNS[@]}"; do
@@ -119,3 +161,8 @@ row "chronyd $(chronyd -v | head -1 | cut -d' ' -f4)" chronyd chronyd_key
 row "ntpsec ntpd" ntpd ntpd_key
 row "ntpkit \`std_impls::serve\`" serve serve_key
 row "ntpkit \`std_impls::batch::serve_batched\` (recvmmsg/sendmmsg)" batched
+echo
+echo "| NTS server (one core), AEAD_AES_SIV_CMAC_256 | requests/s | × chronyd | rounds |"
+echo "|---|---:|---:|---|"
+printf '| %s | %s | %s | %s |\n' "chronyd $(chronyd -v | head -1 | cut -d' ' -f4) NTS" "${RATE[chronyd_nts]:-—}" "$(ratio "${RATE[chronyd_nts]:-}" "${RATE[chronyd_nts]:-}")" "$(echo ${RUNS[chronyd_nts]:-})"
+printf '| %s | %s | %s | %s |\n' "ntpkit \`nts_serve\` (respond_nts)" "${RATE[nts_serve]:-—}" "$(ratio "${RATE[nts_serve]:-}" "${RATE[chronyd_nts]:-}")" "$(echo ${RUNS[nts_serve]:-})"

@@ -8,7 +8,8 @@
 //! `localhost` for a test server with `--ca-file` naming the private CA that signed its
 //! certificate). Without `--ca-file` the system's trust store is used. It offers
 //! AES-128-GCM-SIV (30), AES-SIV-CMAC-512 (17) and AES-SIV-CMAC-256 (15) in that
-//! order, or only `--aead ID`. Output:
+//! order, or only `--aead ID`. `--save-session FILE` writes the session's keys and
+//! cookies (hex) for `benches/load`'s NTS requests. Output:
 //!
 //! ```text
 //! NTS-KE localhost (127.0.0.1:4460): TLS 1.3, AEAD 15, 8 cookies, NTP server 127.0.0.1:11190
@@ -34,25 +35,27 @@ use ntpkit::nts::{AnyAead, NtsSession, SUPPORTED_AEADS};
 use ntpkit::std_impls::StdNonces;
 use ntpkit::{MAX_PACKET_LEN, NtpTimestamp};
 
-const USAGE: &str = "[--ca-file FILE] [--ke-port N] [--count N] [--aead 15|17|30] HOST";
+const USAGE: &str = "[--ca-file FILE] [--ke-port N] [--count N] [--aead 15|17|30] [--save-session FILE] HOST";
 
 struct Options {
     ca_file: Option<PathBuf>,
     ke_port: u16,
     count: u32,
     aead: Option<u16>,
+    save: Option<PathBuf>,
     host: String,
 }
 
 fn parse(mut args: Args) -> Result<Options, CliError> {
     let (mut ca_file, mut ke_port, mut count, mut host) = (None, 4460u16, 1u32, None::<String>);
-    let mut aead = None;
+    let (mut aead, mut save) = (None, None);
     while let Some(arg) = args.next() {
         let arg = arg?;
         match arg.as_str() {
             "--ca-file" => ca_file = Some(args.value::<PathBuf>("--ca-file", "a file name", any)?),
             "--ke-port" => ke_port = args.value("--ke-port", "a port number", within(1, 65535))?,
             "--count" => count = args.value("--count", "a number of queries", within(1, 1000))?,
+            "--save-session" => save = Some(args.value::<PathBuf>("--save-session", "a file name", any)?),
             "--aead" => {
                 aead = Some(args.value("--aead", "15, 17 or 30", |id: &u16| {
                     if SUPPORTED_AEADS.contains(id) {
@@ -68,7 +71,7 @@ fn parse(mut args: Args) -> Result<Options, CliError> {
         }
     }
     let host = host.ok_or_else(|| CliError::Other("no HOST given".into()))?;
-    Ok(Options { ca_file, ke_port, count, aead, host })
+    Ok(Options { ca_file, ke_port, count, aead, save, host })
 }
 
 fn signed_seconds(nanos: i64) -> String {
@@ -117,7 +120,7 @@ fn query_once(
 }
 
 fn main() -> ExitCode {
-    let Options { ca_file, ke_port, count, aead, host } = match parse(Args::from_env()) {
+    let Options { ca_file, ke_port, count, aead, save, host } = match parse(Args::from_env()) {
         Ok(options) => options,
         Err(e) => return cli::exit("nts_query", USAGE, &e),
     };
@@ -148,6 +151,25 @@ fn main() -> ExitCode {
         exchange.response.cookies.len(),
         exchange.ntp_addr
     );
+    if let Some(path) = save {
+        // For benches/load: the keys and cookies of this session, to build NTS requests.
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let keys = &exchange.keys;
+        let mut text = format!(
+            "ntp {}\naead {}\nc2s {}\ns2c {}\n",
+            exchange.ntp_addr,
+            keys.aead,
+            hex(&keys.c2s[..keys.len]),
+            hex(&keys.s2c[..keys.len])
+        );
+        for cookie in &exchange.response.cookies {
+            text.push_str(&format!("cookie {}\n", hex(cookie)));
+        }
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("--save-session {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
     let bind: SocketAddr = if exchange.ntp_addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }
         .parse()
         .unwrap_or_else(|_| unreachable!());

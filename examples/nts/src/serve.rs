@@ -97,15 +97,33 @@ fn parse(mut args: Args) -> Result<Options, CliError> {
 }
 
 /// The operating system's RNG (through ring) as ntpkit's nonce source: master keys,
-/// cookie nonces and AEAD nonces must be unpredictable.
-struct SystemRandom(ring::rand::SystemRandom);
+/// cookie nonces and AEAD nonces must be unpredictable. Read 4 KiB at a time: one
+/// system call per 512 nonces, not one per nonce (an NTS reply takes four).
+struct SystemRandom {
+    rng: ring::rand::SystemRandom,
+    buf: Box<[u8; 4096]>,
+    at: usize,
+}
+
+impl SystemRandom {
+    fn new() -> Self {
+        Self { rng: ring::rand::SystemRandom::new(), buf: Box::new([0; 4096]), at: 4096 }
+    }
+}
 
 impl NonceSource for SystemRandom {
     fn next_nonce(&mut self) -> u64 {
         use ring::rand::SecureRandom;
+        if self.at + 8 > self.buf.len() {
+            // ring's SystemRandom reads getrandom(2); it does not fail on Linux once booted.
+            self.rng.fill(&mut self.buf[..]).unwrap_or_else(|_| std::process::abort());
+            self.at = 0;
+        }
         let mut b = [0u8; 8];
-        // ring's SystemRandom reads getrandom(2); it does not fail on Linux once booted.
-        self.0.fill(&mut b).unwrap_or_else(|_| std::process::abort());
+        b.copy_from_slice(&self.buf[self.at..self.at + 8]);
+        // Each byte is used once.
+        self.buf[self.at..self.at + 8].fill(0);
+        self.at += 8;
         u64::from_be_bytes(b)
     }
 }
@@ -198,7 +216,7 @@ fn key_exchange(
         }
     };
     let ke_config = KeServerConfig { aeads: SUPPORTED_AEADS, server: None, port: Some(ntp_port) };
-    let mut random = SystemRandom(ring::rand::SystemRandom::new());
+    let mut random = SystemRandom::new();
     let answered = {
         let mut keys = master.lock().map_err(|_| "master keys poisoned")?;
         respond_ke(&request, &ke_config, &mut Exporter(tls.conn), &mut keys, &mut random, &mut out)
@@ -238,7 +256,7 @@ fn serve_ntp(
     counts: &Counts,
     until: Option<Instant>,
 ) {
-    let mut random = SystemRandom(ring::rand::SystemRandom::new());
+    let mut random = SystemRandom::new();
     let mut buf = [0u8; MAX_PACKET_LEN];
     let mut out = [0u8; MAX_PACKET_LEN];
     let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
@@ -307,7 +325,7 @@ fn main() -> ExitCode {
         }
     };
     let master: Master = Arc::new(Mutex::new(CookieKeys::new()));
-    let mut random = SystemRandom(ring::rand::SystemRandom::new());
+    let mut random = SystemRandom::new();
     rotate(&master, 1, &mut random);
     let state = ServerState {
         leap: LeapIndicator::NoWarning,
@@ -333,7 +351,7 @@ fn main() -> ExitCode {
         let master = master.clone();
         let every = Duration::from_secs(o.rotate);
         std::thread::spawn(move || {
-            let mut random = SystemRandom(ring::rand::SystemRandom::new());
+            let mut random = SystemRandom::new();
             for id in 2u32.. {
                 std::thread::sleep(every);
                 rotate(&master, id, &mut random);

@@ -17,7 +17,6 @@
 #[path = "common/certs.rs"]
 mod certs;
 #[path = "../../../tests/common/chronyd.rs"]
-#[allow(dead_code)]
 mod chronyd;
 
 use std::path::{Path, PathBuf};
