@@ -232,7 +232,33 @@ pub struct KeResponse {
     pub warnings: Vec<u16, MAX_WARNINGS>,
 }
 
-fn be16(body: &[u8]) -> Option<u16> {
+/// One record of an NTS-KE message (RFC 8915 §4): its type as sent and without the
+/// critical bit, its body, and where the next record starts.
+pub(super) struct Record<'a> {
+    pub(super) raw_type: u16,
+    pub(super) record_type: u16,
+    pub(super) len: u16,
+    pub(super) body: &'a [u8],
+    pub(super) end: usize,
+}
+
+/// The record at `at` in `bytes`: [`KeError::Incomplete`] until its header and body
+/// have arrived, [`KeError::TooLong`] if it would end past `limit`.
+pub(super) fn record_at(bytes: &[u8], at: usize, limit: usize) -> Result<Record<'_>, KeError> {
+    let head = bytes.get(at..).and_then(|b| b.first_chunk::<4>()).ok_or(KeError::Incomplete)?;
+    let raw_type = u16::from_be_bytes([head[0], head[1]]);
+    let len = u16::from_be_bytes([head[2], head[3]]);
+    let start = at.saturating_add(4);
+    let end = start.saturating_add(usize::from(len));
+    if end > limit {
+        return Err(KeError::TooLong);
+    }
+    let body = bytes.get(start..end).ok_or(KeError::Incomplete)?;
+    Ok(Record { raw_type, record_type: raw_type & !CRITICAL, len, body, end })
+}
+
+/// Reads a 2-byte body.
+pub(super) fn be16(body: &[u8]) -> Option<u16> {
     body.first_chunk::<2>().map(|b| u16::from_be_bytes(*b))
 }
 
@@ -246,16 +272,8 @@ impl KeResponse {
         let mut error = None;
         let mut at = 0usize;
         loop {
-            let Some(head) = bytes.get(at..).and_then(|b| b.first_chunk::<4>()) else {
-                return Err(KeError::Incomplete);
-            };
-            let raw_type = u16::from_be_bytes([head[0], head[1]]);
-            let len = u16::from_be_bytes([head[2], head[3]]);
-            let start = at.saturating_add(4);
-            let end = start.saturating_add(usize::from(len));
-            let Some(body) = bytes.get(start..end) else { return Err(KeError::Incomplete) };
+            let Record { raw_type, record_type, len, body, end } = record_at(bytes, at, usize::MAX)?;
             at = end;
-            let record_type = raw_type & !CRITICAL;
             let bad_len = KeError::BadRecordLength { record_type, len };
             match record_type {
                 END_OF_MESSAGE => {

@@ -10,7 +10,7 @@ use super::aead::NtsAead;
 use super::cookie::{CookieError, CookieKeys, MAX_SEALED_COOKIE_LEN};
 use super::ke::{
     AEAD_ALGORITHM, CRITICAL, END_OF_MESSAGE, ERROR, KeError, KeyExporter, NEW_COOKIE, NEXT_PROTOCOL, PORT,
-    PROTOCOL_NTPV4, SERVER, WARNING, aead_key_len, export_keys, put,
+    PROTOCOL_NTPV4, Record, SERVER, WARNING, aead_key_len, be16, export_keys, put, record_at,
 };
 use crate::traits::NonceSource;
 
@@ -43,11 +43,6 @@ pub struct KeServerRequest {
     pub aeads: Vec<u16, MAX_AEADS_OFFERED>,
 }
 
-/// Reads a 2-byte body.
-fn be16(body: &[u8]) -> Option<u16> {
-    body.first_chunk::<2>().map(|b| u16::from_be_bytes(*b))
-}
-
 impl KeServerRequest {
     /// Decodes a request up to and including its End of Message record; returns it and
     /// the bytes used. [`KeError::Incomplete`]: read more and decode again (at most
@@ -65,26 +60,15 @@ impl KeServerRequest {
         let (mut protocol_seen, mut aead_seen) = (false, false);
         let mut at = 0usize;
         loop {
-            if at > MAX_KE_REQUEST_LEN {
-                return Err(KeError::TooLong);
-            }
-            let Some(head) = bytes.get(at..).and_then(|b| b.first_chunk::<4>()) else {
-                return Err(if bytes.len() > MAX_KE_REQUEST_LEN {
-                    KeError::TooLong
-                } else {
-                    KeError::Incomplete
-                });
-            };
-            let raw_type = u16::from_be_bytes([head[0], head[1]]);
-            let len = u16::from_be_bytes([head[2], head[3]]);
-            let start = at.saturating_add(4);
-            let end = start.saturating_add(usize::from(len));
-            if end > MAX_KE_REQUEST_LEN {
-                return Err(KeError::TooLong);
-            }
-            let Some(body) = bytes.get(start..end) else { return Err(KeError::Incomplete) };
+            let Record { raw_type, record_type, len, body, end } =
+                match record_at(bytes, at, MAX_KE_REQUEST_LEN) {
+                    // A header that cannot arrive within the limit is as refused as a body.
+                    Err(KeError::Incomplete) if bytes.len() > MAX_KE_REQUEST_LEN => {
+                        return Err(KeError::TooLong);
+                    }
+                    other => other?,
+                };
             at = end;
-            let record_type = raw_type & !CRITICAL;
             let bad_len = KeError::BadRecordLength { record_type, len };
             match record_type {
                 END_OF_MESSAGE => {

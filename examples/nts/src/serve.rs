@@ -248,6 +248,20 @@ struct Counts {
     dropped: AtomicU64,
 }
 
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        write!(
+            f,
+            "NTS replies {}, NAKs {}, plain replies {}, dropped {}",
+            n(&self.nts),
+            n(&self.nak),
+            n(&self.plain),
+            n(&self.dropped)
+        )
+    }
+}
+
 /// The NTP port: NTS requests through `respond_nts`, plain ones through `respond`.
 fn serve_ntp(
     socket: &UdpSocket,
@@ -364,13 +378,7 @@ fn main() -> ExitCode {
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_secs(60));
-                println!(
-                    "nts_serve: NTS replies {}, NAKs {}, plain replies {}, dropped {}",
-                    counts.nts.load(Ordering::Relaxed),
-                    counts.nak.load(Ordering::Relaxed),
-                    counts.plain.load(Ordering::Relaxed),
-                    counts.dropped.load(Ordering::Relaxed)
-                );
+                println!("nts_serve: {counts}");
             }
         });
     }
@@ -399,12 +407,6 @@ fn main() -> ExitCode {
             sessions.fetch_sub(1, Ordering::Relaxed);
         });
     }
-    println!(
-        "nts_serve: stopped; NTS replies {}, NAKs {}, plain replies {}, dropped {}",
-        counts.nts.load(Ordering::Relaxed),
-        counts.nak.load(Ordering::Relaxed),
-        counts.plain.load(Ordering::Relaxed),
-        counts.dropped.load(Ordering::Relaxed)
-    );
+    println!("nts_serve: stopped; {counts}");
     ExitCode::SUCCESS
 }

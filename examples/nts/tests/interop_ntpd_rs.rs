@@ -17,6 +17,8 @@
 mod certs;
 #[path = "../../../tests/common/chronyd.rs"]
 mod chronyd;
+#[path = "common/serve_log.rs"]
+mod serve_log;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -190,15 +192,7 @@ fn ntpd_rs_is_an_ntp_and_nts_client_of_ntpkits_server() {
     }
     assert!(nts.contains("127.0.0.1:11284") && nts.contains("NTS cookies:\t\t8/8 available"), "{nts}");
     assert!(served.contains("AEAD 17, 8 cookies"), "{served}");
-    let counts = served.lines().rev().find(|l| l.contains("stopped;")).unwrap_or_default();
-    let count = |label: &str| -> u64 {
-        counts
-            .split(label)
-            .nth(1)
-            .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    };
-    assert!(count("NTS replies ") >= 4 && count("plain replies ") >= 4, "{counts}");
-    assert_eq!(count("NAKs "), 0, "{counts}");
+    let count = |label| serve_log::count(&served, label);
+    assert!(count("NTS replies ") >= 4 && count("plain replies ") >= 4, "{served}");
+    assert_eq!(count("NAKs "), 0, "{served}");
 }

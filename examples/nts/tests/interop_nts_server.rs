@@ -10,6 +10,10 @@
 
 #[path = "common/certs.rs"]
 mod certs;
+#[path = "common/serve_log.rs"]
+mod serve_log;
+
+use serve_log::count;
 #[path = "../../../tests/common/chronyd.rs"]
 mod chronyd;
 
@@ -45,16 +49,6 @@ fn finish(mut child: Child, dir: &Path, log: &str) -> String {
 fn good_samples(dir: &Path) -> usize {
     let log = std::fs::read_to_string(dir.join("measurements.log")).unwrap_or_default();
     log.lines().filter(|l| l.contains("127.0.0.1") && l.contains(" 111 111 1111 ")).count()
-}
-
-/// The count after `label` in nts_serve's summary line.
-fn count(out: &str, label: &str) -> u64 {
-    let line = out.lines().rev().find(|l| l.contains("stopped;")).unwrap_or_default();
-    line.split(label)
-        .nth(1)
-        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 #[test]
