@@ -25,8 +25,10 @@
 //! with an ID. New cookies are sealed under the current key; a cookie under an earlier
 //! key still held opens, one under a key rotated out does not (the client gets an NTS
 //! NAK and runs NTS-KE again). Rotate often enough that a stolen master key exposes
-//! little (chrony rotates every hour and keeps 3). The caller draws master keys from a
-//! cryptographic RNG and, with several servers behind one name, shares them.
+//! little (ntpd-rs rotates daily and keeps 7 earlier keys; chrony rotates weekly), and
+//! keep enough earlier keys that a client polling at its slowest still holds a cookie
+//! that opens. The caller draws master keys from a cryptographic RNG and, with several
+//! servers behind one name, shares them.
 
 use core::fmt;
 

@@ -13,8 +13,11 @@
 //! The server keeps three cookie master keys (AES-SIV-CMAC-256, from the operating
 //! system's RNG through ring) and rotates them every `--rotate` seconds (default 3600),
 //! offers AES-128-GCM-SIV, AES-SIV-CMAC-512 and AES-SIV-CMAC-256 in the client's order,
-//! and answers from this machine's clock as stratum `--stratum` (default 2). It never
-//! sets the clock. `--seconds N` stops it after N seconds (default: runs until killed).
+//! and answers from this machine's clock as stratum `--stratum` (default 2). With
+//! `--ratelimit N` each client (IPv4 address, IPv6 /64) may average one request per
+//! 2^N seconds, bursts of 8 (`server::ratelimit`, chrony's defaults otherwise): NTS
+//! requests over the limit get no answer, plain ones a RATE kiss. It never sets the
+//! clock. `--seconds N` stops it after N seconds (default: runs until killed).
 //! One line per NTS-KE session and a summary every minute go to standard output.
 
 #[path = "../../common/cli.rs"]
@@ -37,14 +40,15 @@ use ntpkit::nts::ke_server::{
 };
 use ntpkit::nts::{AnyAead, NtsAead, SUPPORTED_AEADS};
 use ntpkit::server::nts::{NtsAnswer, NtsServeError, respond_nts};
-use ntpkit::server::{ServerState, respond};
+use ntpkit::server::ratelimit::{RateLimit, RateLimiter, Verdict};
+use ntpkit::server::{ServerState, respond, respond_kiss};
 use ntpkit::traits::NonceSource;
-use ntpkit::{LeapIndicator, MAX_PACKET_LEN, NtpTimestamp, Precision, ReferenceId, Stratum};
+use ntpkit::{KissCode, LeapIndicator, MAX_PACKET_LEN, NtpTimestamp, Precision, ReferenceId, Stratum};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 const USAGE: &str = "--cert FILE --key FILE [--bind ADDR] [--ke-port N] [--ntp-port N] \
-                     [--stratum N] [--rotate SECONDS] [--seconds N]";
+                     [--stratum N] [--rotate SECONDS] [--ratelimit LOG2_SECONDS] [--seconds N]";
 
 /// ALPN protocol ID of NTS-KE (RFC 8915 §4).
 const ALPN_NTSKE: &[u8] = b"ntske/1";
@@ -64,6 +68,7 @@ struct Options {
     stratum: u8,
     rotate: u64,
     seconds: Option<u64>,
+    ratelimit: Option<i8>,
 }
 
 fn parse(mut args: Args) -> Result<Options, CliError> {
@@ -77,6 +82,7 @@ fn parse(mut args: Args) -> Result<Options, CliError> {
         stratum: 2,
         rotate: 3600,
         seconds: None,
+        ratelimit: None,
     };
     while let Some(arg) = args.next() {
         match arg?.as_str() {
@@ -88,6 +94,7 @@ fn parse(mut args: Args) -> Result<Options, CliError> {
             "--stratum" => o.stratum = args.value("--stratum", "a stratum", within(1, 15))?,
             "--rotate" => o.rotate = args.value("--rotate", "seconds", within(1, 86_400))?,
             "--seconds" => o.seconds = Some(args.value("--seconds", "seconds", within(1, 1_000_000))?),
+            "--ratelimit" => o.ratelimit = Some(args.value("--ratelimit", "log2 seconds", within(-4, 12))?),
             other => return Err(CliError::UnknownOption(other.to_owned())),
         }
     }
@@ -246,6 +253,7 @@ struct Counts {
     nak: AtomicU64,
     plain: AtomicU64,
     dropped: AtomicU64,
+    limited: AtomicU64,
 }
 
 impl std::fmt::Display for Counts {
@@ -253,23 +261,29 @@ impl std::fmt::Display for Counts {
         let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
         write!(
             f,
-            "NTS replies {}, NAKs {}, plain replies {}, dropped {}",
+            "NTS replies {}, NAKs {}, plain replies {}, dropped {}, rate-limited {}",
             n(&self.nts),
             n(&self.nak),
             n(&self.plain),
-            n(&self.dropped)
+            n(&self.dropped),
+            n(&self.limited)
         )
     }
 }
 
-/// The NTP port: NTS requests through `respond_nts`, plain ones through `respond`.
+/// The NTP port: NTS requests through `respond_nts`, plain ones through `respond`,
+/// both behind `limiter` when there is one (chrony's `ratelimit` and `ntsratelimit`
+/// in one): a limited plain request gets a RATE kiss when the limiter says so, a
+/// limited NTS request nothing (an unauthenticated kiss is no use to an NTS client).
 fn serve_ntp(
     socket: &UdpSocket,
     master: &Master,
     state: &ServerState,
     counts: &Counts,
     until: Option<Instant>,
+    mut limiter: Option<RateLimiter<1024>>,
 ) {
+    let started = Instant::now();
     let mut random = SystemRandom::new();
     let mut buf = [0u8; MAX_PACKET_LEN];
     let mut out = [0u8; MAX_PACKET_LEN];
@@ -278,6 +292,20 @@ fn serve_ntp(
         let Ok((n, from)) = socket.recv_from(&mut buf) else { continue };
         let t2 = now();
         let request = &buf[..n];
+        let verdict = match limiter.as_mut() {
+            Some(l) => l.check(ntpkit::time::Instant::from_duration(started.elapsed()), from.ip()),
+            None => Verdict::Answer,
+        };
+        if verdict != Verdict::Answer {
+            counts.limited.fetch_add(1, Ordering::Relaxed);
+            // A kiss only for a plain client: an NTS request has NTS fields after the header.
+            if verdict == Verdict::Kiss && n == 48 {
+                if let Ok(len) = respond_kiss(request, KissCode::Rate, &mut out) {
+                    let _ = socket.send_to(&out[..len], from);
+                }
+            }
+            continue;
+        }
         let answered = match master.lock() {
             Ok(mut keys) => respond_nts(request, state, t2, now, &mut keys, &mut random, &mut out),
             Err(_) => return,
@@ -358,7 +386,14 @@ fn main() -> ExitCode {
     {
         let (master, counts, socket) = (master.clone(), counts.clone(), socket.try_clone());
         let Ok(socket) = socket else { return ExitCode::FAILURE };
-        std::thread::spawn(move || serve_ntp(&socket, &master, &state, &counts, until));
+        let limiter = o.ratelimit.map(|interval| {
+            let mut key = [0u8; 16];
+            for chunk in key.chunks_exact_mut(8) {
+                chunk.copy_from_slice(&random.next_nonce().to_be_bytes());
+            }
+            RateLimiter::new(RateLimit { interval, ..RateLimit::default() }, key)
+        });
+        std::thread::spawn(move || serve_ntp(&socket, &master, &state, &counts, until, limiter));
     }
     {
         // Master key rotation.

@@ -10,6 +10,8 @@
 
 #[path = "common/certs.rs"]
 mod certs;
+#[path = "../src/tls.rs"]
+mod nts_tls;
 #[path = "common/serve_log.rs"]
 mod serve_log;
 
@@ -119,4 +121,92 @@ fn ntpkits_client_with_every_aead_against_ntpkits_server() {
     }
     let out = finish(server, &dir, "serve.log");
     assert_eq!(count(&out, "NTS replies "), 9, "{out}");
+}
+
+/// `nts_serve --ratelimit 4` (one request per 16 s on average, bursts of 8; one limited
+/// request in four answered anyway): from one address, 20 plain requests at once get
+/// the burst answered and a RATE kiss for the first limited one; 20 NTS requests right
+/// after are all over the limit: only the leaked share is answered, every reply
+/// authentic, and no kiss (an NTS client would not believe it). The summary counts
+/// what was limited.
+#[test]
+fn nts_serve_rate_limits_a_burst_of_nts_and_plain_requests() {
+    use ntpkit::exchange::{ClientRequest, Reply, ValidationConfig};
+    use ntpkit::nts::{AnyAead, NtsSession, SUPPORTED_AEADS};
+    use ntpkit::std_impls::StdNonces;
+    use ntpkit::{MAX_PACKET_LEN, NtpTimestamp};
+    use std::net::UdpSocket;
+
+    if !certs::have_openssl() {
+        return;
+    }
+    let dir = chronyd::fresh_dir("ntpkit-nts-server-ratelimit");
+    certs::make_certificates(&dir);
+    let server = Command::new(env!("CARGO_BIN_EXE_nts_serve"))
+        .args(["--cert", &dir.join("server.pem").display().to_string()])
+        .args(["--key", &dir.join("server.key").display().to_string()])
+        .args(["--ke-port", "11265", "--ntp-port", "11266", "--seconds", "5", "--ratelimit", "4"])
+        .stdout(Stdio::from(std::fs::File::create(dir.join("serve.log")).unwrap()))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let ke = nts_tls::key_exchange(
+        "localhost",
+        "127.0.0.1:11265".parse().unwrap(),
+        Some(&dir.join("ca.pem")),
+        SUPPORTED_AEADS,
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    let now = || NtpTimestamp::from_system_time(std::time::SystemTime::now()).unwrap();
+    let mut nonces = StdNonces::new();
+    let config = ValidationConfig::default();
+
+    // 20 plain requests at once, then 20 NTS requests (one session each: a jar holds 8).
+    let plain_socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for _ in 0..20 {
+        let mut buf = [0u8; 48];
+        let (len, _) = ClientRequest::new().build(ke.ntp_addr, now(), &mut nonces, &mut buf).unwrap();
+        plain_socket.send_to(&buf[..len], ke.ntp_addr).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let mut pendings = Vec::new();
+    let nts_socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for _ in 0..20 {
+        let mut session = NtsSession::<AnyAead>::from_ke(&ke.response, &ke.keys).unwrap();
+        let mut buf = [0u8; MAX_PACKET_LEN];
+        let (len, pending) = ClientRequest::new().build(ke.ntp_addr, now(), &mut nonces, &mut buf).unwrap();
+        let len = session.protect_request(&mut buf, len, &mut nonces).unwrap();
+        nts_socket.send_to(&buf[..len], ke.ntp_addr).unwrap();
+        pendings.push((pending, session));
+    }
+    let mut authentic = 0;
+    nts_socket.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let mut reply = [0u8; 2048];
+    while let Ok((n, from)) = nts_socket.recv_from(&mut reply) {
+        let t4 = now();
+        for (pending, session) in pendings.iter_mut().filter(|(p, _)| !p.is_answered()) {
+            if let Ok(Reply::Sample(_)) = pending.process_with(from, &reply[..n], t4, &config, session) {
+                authentic += 1;
+                break;
+            }
+        }
+    }
+    let (mut plain, mut kisses) = (0, 0);
+    plain_socket.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    while let Ok((n, _)) = plain_socket.recv_from(&mut reply) {
+        if n >= 48 && reply[1] == 0 && &reply[12..16] == b"RATE" {
+            kisses += 1;
+        } else if n == 48 {
+            plain += 1;
+        }
+    }
+    let out = finish(server, &dir, "serve.log");
+    println!("{out}\nNTS: {authentic} authentic of 20; plain: {plain} answered, {kisses} RATE kisses");
+    // Plain: the burst of 8 and a leaked share of the other 12. NTS: only leaked ones.
+    assert!((8..=12).contains(&plain), "{plain}");
+    assert!(kisses >= 1, "{kisses}");
+    assert!((1..=8).contains(&authentic), "{authentic}");
+    assert_eq!(count(&out, "NTS replies "), authentic as u64, "{out}");
+    assert!(count(&out, "rate-limited ") >= 24, "{out}");
 }
